@@ -1,0 +1,41 @@
+#!/bin/sh
+# Runs in temporalio/admin-tools (service temporal-namespace). Registers the
+# namespace and the search attributes the worker and `wa-outlook list` rely on.
+# Safe to re-run: an existing namespace and attributes are kept.
+set -eu
+
+: "${TEMPORAL_ADDRESS:?}" "${TEMPORAL_NAMESPACE:?}"
+RETENTION=${TEMPORAL_NAMESPACE_RETENTION:-720h}
+MAX_ATTEMPTS=30
+
+ns() { temporal operator "$@" --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE"; }
+
+# retry WHAT COMMAND...: the server answers before it is fully up, and a new
+# namespace takes a moment to reach every service's cache.
+retry() {
+  what=$1
+  shift
+  attempt=1
+  until "$@"; do
+    if [ "$attempt" -ge "$MAX_ATTEMPTS" ]; then
+      echo "$what still failing after $MAX_ATTEMPTS attempts" >&2
+      exit 1
+    fi
+    echo "$what not ready yet (attempt $attempt/$MAX_ATTEMPTS)"
+    attempt=$((attempt + 1))
+    sleep 2
+  done
+}
+
+retry "Temporal at $TEMPORAL_ADDRESS" temporal operator cluster health --address "$TEMPORAL_ADDRESS"
+
+if ns namespace describe >/dev/null 2>&1; then
+  echo "namespace $TEMPORAL_NAMESPACE exists"
+else
+  ns namespace create --retention "$RETENTION"
+fi
+
+# Same names as the dev server registers for `npm start` (issue 2, item 3).
+retry "search attributes in $TEMPORAL_NAMESPACE" ns search-attribute create \
+  --name WaCustomerId --type Keyword \
+  --name WaIntegrationStatus --type Keyword

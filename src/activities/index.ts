@@ -1,0 +1,78 @@
+import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
+import type { DiagnosisReport } from '../diagnosis/report';
+import { diagnoseSetup } from '../diagnosis/diagnose';
+import { classifyError } from '../outlook/errors';
+import type { MicrosoftEndpoints } from '../outlook/endpoints';
+import { TokenProvider } from '../outlook/token';
+import { applyEventChanges } from '../reconcile/apply-changes';
+import type { SyncDeps } from '../reconcile/mailbox-session';
+import { reconcileIntegration } from '../reconcile/reconcile';
+import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
+import type { SecretStore } from '../secrets/store';
+import type { EventChange } from '../winearound/notification';
+import type { IntegrationConfig } from '../workflows/integration-config';
+
+/**
+ * The integration's side effects, each a Temporal activity: thin adapters from the workflow to the
+ * sync engine that turn its classified errors into retry decisions. Configuration errors are
+ * non-retryable (the workflow shows needs_attention); transient ones retry, after Graph's
+ * Retry-After when it gave one.
+ */
+
+export interface ActivityDeps {
+  secrets: SecretStore;
+  endpoints: MicrosoftEndpoints;
+}
+
+/** Graph asks for waits of seconds to minutes; never let one Retry-After park an integration for long. */
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+
+function toFailure(err: unknown): ApplicationFailure {
+  const e = classifyError(err);
+  return ApplicationFailure.create({
+    message: e.message,
+    type: e.code,
+    nonRetryable: !e.transient,
+    details: [{ code: e.code, advice: e.advice }],
+    nextRetryDelay: e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, MAX_RETRY_DELAY_MS) : undefined,
+  });
+}
+
+export function createActivities(deps: ActivityDeps) {
+  // One token cache for the worker's life: tokens are reused across activities until near expiry.
+  const tokens = new TokenProvider(deps.endpoints);
+  const syncDeps = (): SyncDeps => ({
+    secrets: deps.secrets,
+    endpoints: deps.endpoints,
+    tokens,
+    heartbeat: () => heartbeat(),
+    pause: (ms) => sleep(ms),
+    signal: cancellationSignal(),
+  });
+
+  return {
+    async reconcile(input: { config: IntegrationConfig; cursor: SyncCursor | null; mode: 'auto' | 'full' }): Promise<ReconcileResult> {
+      try {
+        // A retry after a failure starts with a full pass: the failed one may have written part of its plan.
+        const mode = activityInfo().attempt > 1 ? 'full' : input.mode;
+        return await reconcileIntegration(input.config, input.cursor, { mode }, syncDeps());
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+
+    async applyChanges(input: { config: IntegrationConfig; changes: EventChange[] }): Promise<SyncSummary> {
+      try {
+        return await applyEventChanges(input.config, input.changes, syncDeps());
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+
+    async diagnose(input: { config: IntegrationConfig }): Promise<DiagnosisReport> {
+      return diagnoseSetup(input.config, { secrets: deps.secrets, endpoints: deps.endpoints, tokens });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

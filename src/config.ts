@@ -1,0 +1,74 @@
+import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import { PROJECT_ROOT } from './temporal/cli';
+
+/**
+ * The service's configuration, read from environment variables only (12-factor) and validated
+ * once at start. Every variable is documented in README.md and .env.example.
+ */
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number().int().min(0).max(65535);
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((u) => u.replace(/\/+$/, ''));
+
+const envSchema = z
+  .object({
+    TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port, e.g. temporal:7233').optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('wa-outlook-sync'),
+    TEMPORAL_TLS: flag.optional(),
+    TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+    TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
+    TEMPORAL_DEV_PORT: port.default(7233),
+    TEMPORAL_UI_PORT: port.default(8233),
+    WA_DATA_DIR: z.string().min(1).default('.data'),
+    MS_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+    MS_GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
+    WA_EXTRA_CA_FILE: z.string().min(1).optional(),
+    WA_SECRETS_FILE: z.string().min(1).optional(),
+    WA_WEBHOOK_PORT: port.optional(),
+    WA_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (shared with WineAround for HMAC-SHA256)').optional(),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .refine((e) => !e.TEMPORAL_TLS_CERT === !e.TEMPORAL_TLS_KEY, {
+    path: ['TEMPORAL_TLS_KEY'],
+    message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS client certificate and its key)',
+  });
+
+export type ServiceConfig = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  // An empty variable means "not set", as in most .env tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration (environment variables):\n${lines.join('\n')}\nSee README.md#configuration.`);
+  }
+  const e = parsed.data;
+  const dataDir = isAbsolute(e.WA_DATA_DIR) ? e.WA_DATA_DIR : join(PROJECT_ROOT, e.WA_DATA_DIR);
+  return {
+    temporal: {
+      /** Undefined: the worker starts an embedded dev server. */
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CERT),
+      tlsCertFile: e.TEMPORAL_TLS_CERT,
+      tlsKeyFile: e.TEMPORAL_TLS_KEY,
+      apiKey: e.TEMPORAL_API_KEY,
+      devPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    dataDir,
+    microsoft: { authorityHost: e.MS_AUTHORITY_HOST, graphBaseUrl: e.MS_GRAPH_BASE_URL, extraCaFile: e.WA_EXTRA_CA_FILE },
+    secretsFile: e.WA_SECRETS_FILE,
+    webhook: { port: e.WA_WEBHOOK_PORT, secret: e.WA_WEBHOOK_SECRET },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,15 @@
+import { RequestCounters } from './counters';
+import { Directory } from './directory';
+import { createSigningKey, SigningKey } from './entra/signing-key';
+import { FaultInjector } from './faults';
+import { Throttle } from './throttle';
+
+/** Everything the HTTP handlers share; `baseUrl` is known once the server listens. */
+export class EmulatorContext {
+  readonly directory = new Directory();
+  readonly signingKey: SigningKey = createSigningKey();
+  readonly counters = new RequestCounters();
+  readonly faults = new FaultInjector();
+  readonly throttle = new Throttle();
+  baseUrl = '';
+}

@@ -1,0 +1,63 @@
+/** Public setup, fault and throttling shapes of the emulator (in-process and admin API). */
+
+export interface TenantSetup { id: string; domain?: string }
+
+export interface SecretSetup { value: string; expiresAt?: Date }
+
+export interface AppSetup {
+  tenantId: string;
+  clientId: string;
+  secrets: SecretSetup[];
+  /** Admin-consented application permissions, e.g. ['Calendars.ReadWrite']; [] = consent missing. */
+  roles?: string[];
+  /** Delegated permissions only: never appear in an app-only token (models "wrong permission type"). */
+  delegatedScopes?: string[];
+  displayName?: string;
+}
+
+export interface UserSetup {
+  tenantId: string;
+  id?: string;
+  userPrincipalName: string;
+  displayName?: string;
+  /** false = directory user without an Exchange Online mailbox. */
+  mailbox?: boolean;
+  /** false = mailbox exists but the user holds no Exchange licence (mailbox inactive). */
+  licensed?: boolean;
+}
+
+export interface AccessPolicySetup { tenantId: string; clientId: string; allowedUsers: string[] }
+
+export interface CalendarPermissionSetup {
+  emailAddress: { name: string; address: string };
+  role: string;
+}
+
+export interface ThrottlingSettings {
+  concurrentPerMailbox: number;
+  requestsPerWindow: number;
+  windowMs: number;
+  /** Overrides the computed Retry-After of both limits. */
+  retryAfterSeconds?: number;
+}
+
+export type FaultKind = '429' | '503' | '504' | 'slow' | 'drop' | 'lost-response';
+
+export interface FaultSpec {
+  match: { method?: string; path?: RegExp; tokenEndpoint?: boolean };
+  kind: FaultKind;
+  /** How many times the fault fires (default 1; Infinity = until cleared). */
+  times?: number;
+  /** Fire on every Nth matching request only. */
+  every?: number;
+  /** 'slow': extra latency (default 2000 ms). */
+  delayMs?: number;
+  /** 429/503: Retry-After header value (429 default 1). */
+  retryAfterSeconds?: number;
+}
+
+/** An event body as Graph accepts it on POST/PATCH (validated by the emulator). */
+export type EventInput = Record<string, unknown>;
+
+/** An event as Graph returns it (JSON object). */
+export type GraphEvent = Record<string, unknown>;

@@ -1,0 +1,56 @@
+import type { SyncSummary } from '../reconcile/summary';
+import type { IntegrationStatus } from '../workflows/status';
+import type { IntegrationListing } from './integrations';
+
+/** Human-readable renderings for the ops CLI. */
+
+const when = (iso?: string) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
+
+export function formatSummary(s: SyncSummary): string {
+  const skipped = Object.entries(s.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
+  return [
+    `${s.kind} sync at ${when(s.at)} in ${s.durationMs} ms: ${s.created} created, ${s.updated} updated, ${s.deleted} deleted, ${s.unchanged} unchanged`,
+    skipped && `skipped: ${skipped}`,
+    s.guard && `SAFETY GUARD: ${s.guard}`,
+    `requests: ${s.requests.feed} feed, ${s.requests.graph} Graph, ${s.requests.token} token`,
+  ].filter(Boolean).join('\n');
+}
+
+export function formatStatus(s: IntegrationStatus): string {
+  const rows: [string, string][] = [
+    ['customer', s.customerId],
+    ['state', s.state],
+    ['mailbox', s.mailbox],
+    ['tenant / app', `${s.tenantId} / ${s.clientId}`],
+    ['secret ref', s.secretRef],
+    ['feed', s.feed],
+    ['last success', when(s.lastSuccessAt)],
+    ['next run', when(s.nextRunAt)],
+    ['pending changes', String(s.pendingChanges)],
+    ['rejected signals', s.rejectedSignals ? `${s.rejectedSignals} (last: ${s.lastRejectedSignal})` : '0'],
+  ];
+  if (s.lastError) rows.push(['last error', `${s.lastError.code}: ${s.lastError.message}`]);
+  if (s.lastError?.advice) rows.push(['fix', s.lastError.advice]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+  if (s.lastSummary) lines.push('', formatSummary(s.lastSummary));
+  for (const c of s.diagnosis?.checks.filter((check) => check.status !== 'pass') ?? []) {
+    lines.push('', `[${c.status.toUpperCase()}] ${c.code}: ${c.evidence}`, `  fix: ${c.fix}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatListing(listings: IntegrationListing[]): string {
+  if (!listings.length) return 'No running integrations.';
+  const header = ['CUSTOMER', 'STATE', 'LAST SYNC', 'NEXT RUN', 'PENDING', 'ERROR'];
+  const rows = listings.map((l) => [
+    l.customerId,
+    l.state,
+    when(l.status?.lastSuccessAt),
+    when(l.status?.nextRunAt),
+    l.status ? String(l.status.pendingChanges) : '?',
+    l.status?.lastError?.code ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,137 @@
+import { FeedError } from '../winearound/errors';
+
+/**
+ * Every failure of a sync, classified: transient ones are retried (honouring Retry-After);
+ * configuration ones stop the integration in needs_attention with a code, evidence and a fix.
+ * Messages carry codes and statuses only: never tokens, secrets, URLs' queries or guest data.
+ */
+export class SyncError extends Error {
+  override name = 'SyncError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly transient: boolean,
+    readonly advice?: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The fix for each configuration code, in the words of the admin centers. */
+export const ADVICE: Record<string, string> = {
+  SECRET_REF_UNKNOWN:
+    'The worker has no secret under this reference. Add it to the worker\'s secret store (WA_SECRETS_FILE or WA_SECRET_<REF>), or correct --secret-ref with "wa-outlook update-config".',
+  TENANT_NOT_FOUND:
+    'Check the Tenant ID: Entra admin center > Identity > Overview > Tenant ID (or the tenant\'s .onmicrosoft.com domain).',
+  APP_NOT_FOUND:
+    'No app with this Client ID in the tenant. Entra admin center > Identity > Applications > App registrations: copy the "Application (client) ID" of the WineAround app, and check it was registered in this tenant.',
+  INVALID_SECRET:
+    'The client secret is wrong. In App registrations > the app > Certificates & secrets, create a new client secret and hand WineAround its Value (not its Secret ID).',
+  SECRET_EXPIRED:
+    'The client secret has expired. In App registrations > the app > Certificates & secrets, add a new client secret, hand WineAround its Value, then delete the expired one.',
+  SECRET_MISSING: 'The secret store holds an empty secret for this reference; store the client secret Value.',
+  CONSENT_MISSING:
+    'The app has no admin-consented application permission Calendars.ReadWrite. App registrations > the app > API permissions > Add a permission > Microsoft Graph > Application permissions > Calendars.ReadWrite, then "Grant admin consent for <tenant>". A Delegated permission does not work.',
+  ACCESS_POLICY_DENIED:
+    'An Exchange application access policy or RBAC for Applications scope excludes this mailbox. In Exchange Online PowerShell check Test-ApplicationAccessPolicy -Identity <mailbox> -AppId <client id> (or Test-ServicePrincipalAuthorization) and add the mailbox to the policy\'s group or scope.',
+  MAILBOX_NOT_FOUND:
+    'No such user in the tenant. Microsoft 365 admin center > Users > Active users: check the dedicated calendar user\'s user principal name.',
+  NO_EXCHANGE_LICENSE:
+    'The user has no Exchange Online mailbox. Microsoft 365 admin center > Users > Active users > the user > Licenses and apps: assign a licence that includes Exchange Online, then wait for the mailbox to be provisioned.',
+  TOKEN_REJECTED: 'Graph rejected the access token. Check that the app and the mailbox are in the same tenant and that the server clock is correct.',
+  GRAPH_REJECTED: 'Graph refused the request as invalid; see the message, and report it to WineAround engineering if it persists.',
+  FEED_NOT_FOUND: 'The WineAround feed URL answers 404. Copy the iCal feed URL again from WineAround and update --feed.',
+  FEED_ACCESS_DENIED: 'The WineAround feed refuses access (its token may have been regenerated). Copy the iCal feed URL again from WineAround and update --feed.',
+  FEED_INVALID: 'The WineAround feed did not answer with an iCalendar document. Check the feed URL.',
+  FEED_HTTP_ERROR: 'The WineAround feed answered with an unexpected status. Check the feed URL.',
+};
+
+const TOKEN_ERROR_CODES: Record<string, string> = {
+  '90002': 'TENANT_NOT_FOUND',
+  '900023': 'TENANT_NOT_FOUND',
+  '700016': 'APP_NOT_FOUND',
+  '7000215': 'INVALID_SECRET',
+  '7000222': 'SECRET_EXPIRED',
+  '7000218': 'SECRET_MISSING',
+};
+
+export function configError(code: string, message: string): SyncError {
+  return new SyncError(code, message, false, ADVICE[code]);
+}
+
+export function transientError(message: string, retryAfterMs?: number): SyncError {
+  return new SyncError('UNAVAILABLE', message, true, undefined, retryAfterMs);
+}
+
+function isNetworkError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; code?: string; cause?: unknown };
+  return e?.name === 'TypeError' && /fetch failed|terminated|socket/i.test(e.message ?? '')
+    || e?.name === 'AbortError' || e?.name === 'TimeoutError'
+    || /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR/.test(String(e?.code ?? ''))
+    || (e?.cause !== undefined && e.cause !== err && isNetworkError(e.cause));
+}
+
+/** Classifies a failure of MSAL's token acquisition. */
+export function classifyTokenError(err: unknown): SyncError {
+  if (err instanceof SyncError) return err;
+  const e = err as { errorCode?: string; errorNo?: string | number; status?: number; name?: string };
+  const code = e.errorNo !== undefined ? TOKEN_ERROR_CODES[String(e.errorNo)] : undefined;
+  if (code) return configError(code, `The token endpoint refused the app: AADSTS${e.errorNo} (${e.errorCode}).`);
+  if (e.status !== undefined && (e.status === 429 || e.status >= 500)) {
+    return transientError(`The token endpoint is unavailable (HTTP ${e.status}).`);
+  }
+  if (e.errorCode === 'endpoints_resolution_error' || e.errorCode === 'invalid_tenant') {
+    return configError('TENANT_NOT_FOUND', `The authority did not resolve the tenant (${e.errorCode}).`);
+  }
+  if (e.errorCode === 'network_error' || isNetworkError(err)) return transientError(`The token endpoint could not be reached (${e.errorCode ?? e.name}).`);
+  if (e.errorCode === 'unauthorized_client') return configError('APP_NOT_FOUND', `The token endpoint refused the app (${e.errorCode}).`);
+  if (e.errorCode === 'invalid_client') return configError('INVALID_SECRET', `The token endpoint refused the client credentials (${e.errorCode}).`);
+  return transientError(`Token acquisition failed (${e.errorCode ?? e.name ?? 'unknown error'}).`);
+}
+
+function retryAfterMs(headers: { get(name: string): string | null } | undefined): number | undefined {
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Classifies a Graph answer (status + error code) the same way for whole requests and batch items. */
+export function classifyGraphStatus(status: number, code: string | null | undefined, message: string, retryAfter?: number): SyncError {
+  const evidence = `Graph ${status} ${code ?? ''}`.trim();
+  if (status === 429 || status === 503 || status === 504 || status >= 500) {
+    return transientError(`${evidence}: Microsoft Graph is throttling or unavailable.`, retryAfter);
+  }
+  if (status === 401) return configError('TOKEN_REJECTED', `${evidence}: the access token was not accepted.`);
+  if (status === 403) {
+    return /OData is disabled|access policy|ApplicationAccessPolicy/i.test(message)
+      ? configError('ACCESS_POLICY_DENIED', `${evidence}: an application access policy blocks this mailbox.`)
+      : configError('CONSENT_MISSING', `${evidence}: the app may not access calendars (no Calendars.ReadWrite application role).`);
+  }
+  if (status === 404 && code === 'MailboxNotEnabledForRESTAPI') {
+    return configError('NO_EXCHANGE_LICENSE', `${evidence}: the user has no Exchange Online mailbox.`);
+  }
+  if (status === 404 && (code === 'ErrorInvalidUser' || code === 'Request_ResourceNotFound' || code === 'ResourceNotFound')) {
+    return configError('MAILBOX_NOT_FOUND', `${evidence}: the mailbox user does not exist in this tenant.`);
+  }
+  return configError('GRAPH_REJECTED', `${evidence}.`);
+}
+
+/** Classifies an error thrown by the Graph client, the feed reader or the network. */
+export function classifyError(err: unknown): SyncError {
+  if (err instanceof SyncError) return err;
+  if (err instanceof FeedError) {
+    return new SyncError(err.code, err.message, err.transient, ADVICE[err.code]);
+  }
+  const g = err as { statusCode?: number; code?: string | null; message?: string; headers?: { get(n: string): string | null } };
+  if (typeof g?.statusCode === 'number' && g.statusCode > 0) {
+    return classifyGraphStatus(g.statusCode, g.code, g.message ?? '', retryAfterMs(g.headers));
+  }
+  if (isNetworkError(err) || g?.statusCode === -1) return transientError(`Network error talking to Microsoft Graph (${(err as Error).name}).`);
+  return transientError(`Unexpected error: ${(err as Error)?.message ?? String(err)}`);
+}
+
+export { retryAfterMs };

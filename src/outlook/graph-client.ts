@@ -1,0 +1,56 @@
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  RetryHandler,
+  RetryHandlerOptions,
+  type Context,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
+import { customGraphHostsFor } from './endpoints';
+
+/** Retries inside one call only when Graph asks for a short wait; longer waits go back to Temporal, durably. */
+const IN_CALL_RETRY_LIMIT_SECONDS = 10;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** Runs before every HTTP request the client sends (retries included): counting and heartbeats. */
+class RequestHook implements Middleware {
+  private next?: Middleware;
+  constructor(private readonly onRequest: () => void) {}
+  async execute(context: Context): Promise<void> {
+    this.onRequest();
+    // A hung connection must not hold the activity: each request has its own deadline.
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const given = context.options?.signal;
+    context.options = { ...context.options, signal: given ? AbortSignal.any([given, timeout]) : timeout };
+    await this.next!.execute(context);
+  }
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+export interface GraphClientOptions {
+  graphBaseUrl: string;
+  getAccessToken: () => Promise<string>;
+  onRequest?: () => void;
+}
+
+/** The official Graph client with a middleware chain: auth → bounded retry on 429/503/504 → hook → fetch. */
+export function createGraphClient({ graphBaseUrl, getAccessToken, onRequest = () => undefined }: GraphClientOptions): Client {
+  const auth = new AuthenticationHandler({ getAccessToken });
+  const retry = new RetryHandler(
+    new RetryHandlerOptions(1, 3, (delaySeconds: number) => delaySeconds <= IN_CALL_RETRY_LIMIT_SECONDS),
+  );
+  const hook = new RequestHook(onRequest);
+  const http = new HTTPMessageHandler();
+  auth.setNext(retry);
+  retry.setNext(hook);
+  hook.setNext(http);
+  return Client.initWithMiddleware({
+    middleware: auth,
+    baseUrl: `${graphBaseUrl}/`,
+    defaultVersion: 'v1.0',
+    customHosts: customGraphHostsFor(graphBaseUrl),
+  });
+}

@@ -1,0 +1,65 @@
+import type { SecretStore } from '../secrets/store';
+import type { IntegrationConfig } from '../workflows/integration-config';
+import { MailboxCalendar } from '../outlook/calendar';
+import type { MicrosoftEndpoints } from '../outlook/endpoints';
+import { classifyError, classifyTokenError, configError, type SyncError } from '../outlook/errors';
+import { createGraphClient } from '../outlook/graph-client';
+import type { TokenProvider } from '../outlook/token';
+import type { SyncSummary } from './summary';
+
+/** What a sync needs from its host (the worker's activities, the bench, the diagnose CLI). */
+export interface SyncDeps {
+  secrets: SecretStore;
+  endpoints: MicrosoftEndpoints;
+  tokens: TokenProvider;
+  /** Called on every outgoing request: an activity heartbeats here. */
+  heartbeat?: () => void;
+  /** A cancellable sleep (the activity's), for waits between throttled batch rounds. */
+  pause?: (ms: number) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** One sync's connection to one mailbox, with the requests it made counted by destination. */
+export interface MailboxSession {
+  calendar: MailboxCalendar;
+  requests: SyncSummary['requests'];
+  /** Graph, token and network errors as SyncErrors (the Graph client wraps token failures). */
+  classify(err: unknown): SyncError;
+}
+
+export async function openMailboxSession(config: IntegrationConfig, deps: SyncDeps): Promise<MailboxSession> {
+  const secret = await deps.secrets.get(config.secretRef);
+  if (!secret) {
+    throw configError('SECRET_REF_UNKNOWN', `No client secret is stored under the reference "${config.secretRef}".`);
+  }
+  const requests = { feed: 0, graph: 0, token: 0 };
+  let tokenFailure: SyncError | undefined;
+  const getAccessToken = async () => {
+    try {
+      const token = await deps.tokens.acquire({ tenantId: config.tenantId, clientId: config.clientId, clientSecret: secret });
+      if (!token.fromCache) requests.token += 1;
+      return token.token;
+    } catch (err) {
+      tokenFailure = classifyTokenError(err);
+      throw tokenFailure;
+    }
+  };
+  // Fail on credentials before any Graph call, with the token endpoint's own diagnosis.
+  await getAccessToken();
+  const client = createGraphClient({
+    graphBaseUrl: deps.endpoints.graphBaseUrl,
+    getAccessToken,
+    onRequest: () => {
+      requests.graph += 1;
+      deps.heartbeat?.();
+    },
+  });
+  return {
+    calendar: new MailboxCalendar({ client, mailbox: config.mailbox, customerId: config.customerId, pause: deps.pause }),
+    requests,
+    classify: (err) => {
+      const wrappedTokenFailure = (err as { code?: string })?.code === 'SyncError' && tokenFailure;
+      return wrappedTokenFailure || classifyError(err);
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { fetchFeed, type FeedResult } from '../winearound/feed';
+import type { SyncWindow } from '../winearound/ical-parse';
+import { DeltaExpiredError } from '../outlook/calendar';
+import { classifyError } from '../outlook/errors';
+import { parseMappingOptions, toOwnedEvent } from '../sync/mapping';
+import { instantOf } from '../sync/time';
+import { plan, type OwnedEvent, type Plan } from '../sync/planner';
+import type { IntegrationConfig } from '../workflows/integration-config';
+import { applyPlan, type ApplyOutcome } from './apply-plan';
+import { openMailboxSession, type MailboxSession, type SyncDeps } from './mailbox-session';
+import type { ReconcileResult, SyncCursor, SyncSummary } from './summary';
+
+/**
+ * Reconcile = the WineAround feed (desired) against the owned Outlook events (actual) inside the
+ * window → a plan → applied. The cheap path first: a 304 from the feed and an empty delta of the
+ * mailbox prove nothing changed on either side, in two requests whatever the calendar's size.
+ */
+
+const DAY = 86_400_000;
+
+export function syncWindow(config: Pick<IntegrationConfig, 'windowPastDays' | 'windowFutureDays'>, now: Date): SyncWindow {
+  // Whole UTC days, so the window (and the delta link opened for it) changes once a day.
+  const today = Math.floor(now.getTime() / DAY) * DAY;
+  return { start: new Date(today - config.windowPastDays * DAY), end: new Date(today + (config.windowFutureDays + 1) * DAY) };
+}
+
+function inWindow(event: OwnedEvent & { startUtc?: number; endUtc?: number }, window: SyncWindow): boolean {
+  return event.startUtc === undefined || event.endUtc === undefined
+    || (event.startUtc < window.end.getTime() && event.endUtc > window.start.getTime());
+}
+
+function countSkipped(p: Plan, outcome: ApplyOutcome | undefined, feedSkipped: number): Record<string, number> {
+  const skipped: Record<string, number> = {};
+  const add = (reason: string, n = 1) => { if (n) skipped[reason] = (skipped[reason] ?? 0) + n; };
+  for (const s of p.skipped) add(s.reason);
+  add('rejected-by-graph', outcome?.rejected ?? 0);
+  add('invalid-in-feed', feedSkipped);
+  if (p.guard) add('guard-withheld-delete', p.guard.wouldDelete);
+  return skipped;
+}
+
+export interface ReconcileOptions {
+  /** auto: take the cheap path when it proves nothing changed; full: always list and compare. */
+  mode: 'auto' | 'full';
+  now?: Date;
+}
+
+export async function reconcileIntegration(
+  config: IntegrationConfig,
+  cursor: SyncCursor | null,
+  options: ReconcileOptions,
+  deps: SyncDeps,
+): Promise<ReconcileResult> {
+  const startedAt = Date.now();
+  const now = options.now ?? new Date();
+  const window = syncWindow(config, now);
+  const windowStart = window.start.toISOString();
+  const session = await openMailboxSession(config, deps);
+  try {
+    return await run(session);
+  } catch (err) {
+    throw session.classify(err);
+  }
+
+  async function run({ calendar, requests }: MailboxSession): Promise<ReconcileResult> {
+    const summaryOf = (kind: SyncSummary['kind'], rest: Partial<SyncSummary> = {}): SyncSummary => ({
+      kind, at: now.toISOString(), durationMs: Date.now() - startedAt, created: 0, updated: 0, deleted: 0, unchanged: 0,
+      skipped: {}, requests, ...rest,
+    });
+    const readFeed = async (conditional: boolean): Promise<FeedResult> => {
+      requests.feed += 1;
+      deps.heartbeat?.();
+      return fetchFeed({
+        url: config.feedUrl, window, defaultTimeZone: config.timeZone, signal: deps.signal,
+        ...(conditional && { etag: cursor?.feedEtag, lastModified: cursor?.feedLastModified }),
+      });
+    };
+
+    const fresh = mode() === 'auto' && cursor?.deltaLink && !cursor.dirty && cursor.windowStart === windowStart;
+    let deltaLink = cursor?.windowStart === windowStart ? cursor.deltaLink : undefined;
+    let feed = await readFeed(Boolean(fresh));
+
+    if (fresh && deltaLink && (feed.notModified || feed.feedHash === cursor?.feedHash)) {
+      try {
+        const delta = await calendar.readDelta({ deltaLink });
+        deltaLink = delta.deltaLink;
+        if (delta.items.length === 0) {
+          return { summary: summaryOf('incremental'), cursor: { ...cursor, ...validators(feed), deltaLink } };
+        }
+        // Someone changed the calendar: compare everything (a person's own events cost one pass, no write).
+      } catch (err) {
+        if (!(err instanceof DeltaExpiredError)) throw err;
+        deltaLink = undefined;
+      }
+    }
+    if (feed.notModified) feed = await readFeed(false);
+    if (feed.notModified) throw classifyError(new Error('The feed answered 304 to an unconditional request.'));
+
+    const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
+    const owned = (await calendar.listOwned())
+      .map((e) => {
+        const o = toOwnedEvent(e);
+        return o && { ...o, ...utcBounds(e) };
+      })
+      .filter((o): o is NonNullable<typeof o> => o !== undefined && inWindow(o, window));
+    const p = plan({ customerId: config.customerId, desired: feed.events, actual: owned, options: mapping, guard: { maxDeleteShare: config.maxDeleteShare } });
+    const outcome = await applyPlan(calendar, p);
+
+    // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.
+    let dirty = outcome.vanished || Boolean(p.guard);
+    if (deltaLink) {
+      try {
+        const delta = await calendar.readDelta({ deltaLink });
+        deltaLink = delta.deltaLink;
+        dirty ||= delta.items.some((item) => !isOwnWrite(item, outcome));
+      } catch (err) {
+        if (!(err instanceof DeltaExpiredError)) throw err;
+        deltaLink = undefined;
+      }
+    }
+    deltaLink ??= (await calendar.readDelta({ start: window.start.toISOString(), end: window.end.toISOString() })).deltaLink;
+
+    return {
+      summary: summaryOf('full', {
+        created: outcome.created,
+        updated: outcome.updated,
+        deleted: outcome.deleted,
+        unchanged: p.unchanged,
+        skipped: countSkipped(p, outcome, feed.skipped.length),
+        guard: p.guard?.message,
+        sourceEvents: feed.events.length,
+        durationMs: Date.now() - startedAt,
+      }),
+      cursor: { ...validators(feed), feedHash: feed.feedHash, deltaLink, windowStart, lastFullAt: now.toISOString(), dirty },
+    };
+  }
+
+  function mode(): ReconcileOptions['mode'] {
+    const lastFull = cursor?.lastFullAt ? Date.parse(cursor.lastFullAt) : 0;
+    return options.mode === 'auto' && now.getTime() - lastFull < config.fullReconcileEveryMs ? 'auto' : 'full';
+  }
+
+  function validators(feed: FeedResult): Pick<SyncCursor, 'feedEtag' | 'feedLastModified'> {
+    return feed.notModified
+      ? { feedEtag: cursor?.feedEtag, feedLastModified: cursor?.feedLastModified }
+      : { feedEtag: feed.etag, feedLastModified: feed.lastModified };
+  }
+}
+
+function isOwnWrite(item: { id: string; changeKey?: string; removed: boolean }, outcome: ApplyOutcome): boolean {
+  if (item.removed) return outcome.deletedIds.has(item.id);
+  return outcome.written.has(item.id) && outcome.written.get(item.id) === item.changeKey;
+}
+
+/** Start and end instants of an event read in UTC, for the window test. */
+function utcBounds(e: { start?: { dateTime: string; timeZone: string } | null; end?: { dateTime: string; timeZone: string } | null }) {
+  const at = (t?: { dateTime: string; timeZone: string } | null) =>
+    t ? instantOf({ kind: 'dateTime', dateTime: t.dateTime.slice(0, 19), timeZone: 'UTC' }, 'UTC').toMillis() : undefined;
+  return { startUtc: at(e.start), endUtc: at(e.end) };
+}

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { ServiceConfig } from '../config';
+
+type TemporalConfig = ServiceConfig['temporal'];
+
+function connectionOptions(config: TemporalConfig, address: string): ConnectionOptions & NativeConnectionOptions {
+  const clientCert = config.tlsCertFile && config.tlsKeyFile
+    ? { crt: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+    : undefined;
+  return {
+    address,
+    tls: config.tls ? { clientCertPair: clientCert } : false,
+    apiKey: config.apiKey,
+  };
+}
+
+export async function connectClient(config: TemporalConfig, address: string): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ ...connectionOptions(config, address), connectTimeout: 5000 });
+    return new Client({ connection, namespace: config.namespace });
+  } catch (err) {
+    throw new Error(`Cannot reach the Temporal server at ${address} (${(err as Error).message}). Is the worker (npm start) or your Temporal server running? Check TEMPORAL_ADDRESS.`);
+  }
+}
+
+export function connectWorker(config: TemporalConfig, address: string): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(config, address));
+}

@@ -1,0 +1,184 @@
+/**
+ * A WineAround feed emulator for tests and the demo: one mutable set of bookings served as a real
+ * iCal feed at `/feeds/{customerId}.ics?token=…` (strong ETag, Last-Modified, 304 on conditional
+ * requests), with fault modes and a small JSON admin API to add, change, cancel and remove bookings.
+ * Listens on 127.0.0.1 only; plain HTTP.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ValidationError } from '../sync/validation';
+import { writeIcalFeed, type FeedBooking } from './ical-write';
+import { parseEventFields } from './notification';
+
+/** '500': server error; 'garbage': 200 with a non-iCal body; 'empty': 200 with a valid calendar without events. */
+export type FeedFault = '500' | 'garbage' | 'empty';
+
+export interface FeedEmulatorOptions {
+  port?: number;
+  bookings?: FeedBooking[];
+  calendarName?: string;
+}
+
+export interface FeedEmulator {
+  readonly baseUrl: string;
+  /** The feed URL for a customer (registers the customer and its secret token). */
+  url(customerId: string): string;
+  upsert(booking: FeedBooking): void;
+  /** Keeps the booking in the feed as STATUS:CANCELLED; false if unknown. */
+  cancel(id: string): boolean;
+  /** Drops the booking from the feed; false if unknown. */
+  remove(id: string): boolean;
+  bookings(): FeedBooking[];
+  setFault(fault: FeedFault | null): void;
+  /** Feed requests served (admin calls not counted). */
+  readonly requests: number;
+  close(): Promise<void>;
+}
+
+interface Rendered {
+  body: string;
+  etag: string;
+  lastModified: string;
+}
+
+function render(bookings: FeedBooking[], calendarName: string, changedAt: Date): Rendered {
+  const body = writeIcalFeed(bookings, calendarName);
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { body, etag, lastModified: changedAt.toUTCString() };
+}
+
+/** RFC 9110 §13.1: If-None-Match wins over If-Modified-Since; GET uses the weak comparison. */
+function notModified(req: IncomingMessage, current: Rendered): boolean {
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() === '*') return true;
+    const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+    return ifNoneMatch.split(',').some((tag) => opaque(tag) === opaque(current.etag));
+  }
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  return !Number.isNaN(since) && Date.parse(current.lastModified) <= since;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ValidationError('booking: the request body is not JSON');
+  }
+}
+
+/** Admin POST body: { id, version?, cancelled?, ...event fields as in a notification's `event` }. */
+function parseBooking(input: unknown, now: number): FeedBooking {
+  const { id, version, cancelled, ...fields } = (input ?? {}) as Record<string, unknown>;
+  if (typeof id !== 'string' || id.trim() === '') throw new ValidationError('booking.id: expected a non-empty string');
+  if (version !== undefined && !(Number.isSafeInteger(version) && (version as number) > 0)) {
+    throw new ValidationError('booking.version: expected a positive integer (ms since the epoch) or omit it');
+  }
+  if (cancelled !== undefined && typeof cancelled !== 'boolean') throw new ValidationError('booking.cancelled: expected true or false');
+  return { id, version: (version as number | undefined) ?? now, ...parseEventFields(fields, 'booking'), ...(cancelled && { cancelled }) };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Promise<FeedEmulator> {
+  const calendarName = options.calendarName ?? 'WineAround – Prenotazioni';
+  const store = new Map<string, FeedBooking>((options.bookings ?? []).map((b) => [b.id, b]));
+  const tokens = new Map<string, string>();
+  let fault: FeedFault | null = null;
+  let requests = 0;
+  // Whole seconds: Last-Modified has no finer resolution.
+  const stamp = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+  let current = render([...store.values()], calendarName, stamp());
+  const empty = render([], calendarName, stamp());
+  const changed = () => {
+    current = render([...store.values()], calendarName, stamp());
+  };
+
+  const serveFeed = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    requests += 1;
+    const customerId = decodeURIComponent(url.pathname.slice('/feeds/'.length, -'.ics'.length));
+    const token = tokens.get(customerId);
+    if (token === undefined) return void res.writeHead(404).end('Not found');
+    if (url.searchParams.get('token') !== token) return void res.writeHead(401).end('Invalid token');
+    if (fault === '500') return void res.writeHead(500).end('Internal Server Error');
+    if (fault === 'garbage') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Manutenzione in corso</body></html>');
+    const feed = fault === 'empty' ? empty : current;
+    const headers = { etag: feed.etag, 'last-modified': feed.lastModified, 'cache-control': 'private, no-cache' };
+    if (notModified(req, feed)) return void res.writeHead(304, headers).end();
+    res.writeHead(200, { ...headers, 'content-type': 'text/calendar; charset=utf-8' }).end(feed.body);
+  };
+
+  const serveAdmin = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const [, , resource, id, action] = url.pathname.split('/').map(decodeURIComponent);
+    if (resource !== 'bookings') return send(res, 404, { error: 'unknown admin path' });
+    if (req.method === 'GET' && id === undefined) return send(res, 200, [...store.values()]);
+    if (req.method === 'POST' && id === undefined) {
+      const booking = parseBooking(await readJson(req), Date.now());
+      handle.upsert(booking);
+      return send(res, 200, booking);
+    }
+    if (req.method === 'POST' && id !== undefined && action === 'cancel') {
+      return handle.cancel(id) ? send(res, 200, store.get(id)) : send(res, 404, { error: `no booking ${id}` });
+    }
+    if (req.method === 'DELETE' && id !== undefined && action === undefined) {
+      return handle.remove(id) ? send(res, 204, null) : send(res, 404, { error: `no booking ${id}` });
+    }
+    return send(res, 405, { error: 'use GET /admin/bookings, POST /admin/bookings, POST /admin/bookings/{id}/cancel, DELETE /admin/bookings/{id}' });
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'GET' && /^\/feeds\/[^/]+\.ics$/.test(url.pathname)) return serveFeed(req, res, url);
+    if (url.pathname.startsWith('/admin/')) {
+      serveAdmin(req, res, url).catch((err: unknown) =>
+        err instanceof ValidationError ? send(res, 400, { error: err.message }) : send(res, 500, { error: 'internal error' }),
+      );
+      return;
+    }
+    res.writeHead(404).end('Not found');
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const handle: FeedEmulator = {
+    baseUrl,
+    url(customerId) {
+      if (!tokens.has(customerId)) tokens.set(customerId, randomBytes(16).toString('hex'));
+      return `${baseUrl}/feeds/${encodeURIComponent(customerId)}.ics?token=${tokens.get(customerId)}`;
+    },
+    upsert(booking) {
+      store.set(booking.id, booking);
+      changed();
+    },
+    cancel(id) {
+      const booking = store.get(id);
+      if (!booking) return false;
+      store.set(id, { ...booking, cancelled: true, version: Math.max(Date.now(), booking.version + 1) });
+      changed();
+      return true;
+    },
+    remove(id) {
+      const existed = store.delete(id);
+      if (existed) changed();
+      return existed;
+    },
+    bookings: () => [...store.values()],
+    setFault(next) {
+      fault = next;
+    },
+    get requests() {
+      return requests;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+  return handle;
+}

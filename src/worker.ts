@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { Worker } from '@temporalio/worker';
+import type pino from 'pino';
+import { createActivities } from './activities';
+import { loadConfig, type ServiceConfig } from './config';
+import { createLogger, installTemporalLogging } from './log';
+import { trustCertificateAuthorityFile } from './net/trust';
+import { FileAndEnvSecretStore, type SecretStore } from './secrets/store';
+import { connectClient, connectWorker } from './temporal/connection';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { startWebhookServer } from './webhook/server';
+
+/**
+ * The worker: runs every customer's integration workflow and its activities. Without
+ * TEMPORAL_ADDRESS it first starts an embedded Temporal dev server (SQLite in the data folder,
+ * web UI on its usual port), and stops it again after a graceful shutdown.
+ */
+
+export interface Service {
+  address: string;
+  uiUrl?: string;
+  webhookUrl?: string;
+  /** Resolves when the worker has shut down (SIGINT/SIGTERM, or shutdown()). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startService(config: ServiceConfig, logger: pino.Logger, secrets: SecretStore = new FileAndEnvSecretStore(config.secretsFile)): Promise<Service> {
+  trustCertificateAuthorityFile(config.microsoft.extraCaFile);
+  let devServer: DevServer | undefined;
+  if (!config.temporal.address) {
+    devServer = await startDevServer({
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      dbFile: join(config.dataDir, 'temporal', 'dev.db'),
+      namespace: config.temporal.namespace,
+    });
+  }
+  const address = config.temporal.address ?? devServer!.address;
+  let webhook: Server | undefined;
+  try {
+    const connection = await connectWorker(config.temporal, address);
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowsPath: require.resolve('./workflows'),
+      activities: createActivities({ secrets, endpoints: config.microsoft }),
+      // In-flight Graph calls get time to finish before activities are cancelled.
+      shutdownGraceTime: '20 seconds',
+    });
+    let webhookUrl: string | undefined;
+    if (config.webhook.port !== undefined && config.webhook.secret) {
+      const client = await connectClient(config.temporal, address);
+      webhook = await startWebhookServer({ client, taskQueue: config.temporal.taskQueue, secret: config.webhook.secret, port: config.webhook.port, logger });
+      const { port } = webhook.address() as { port: number };
+      webhookUrl = `http://127.0.0.1:${port}/webhooks/winearound`;
+    }
+    const done = worker.run().finally(async () => {
+      await new Promise((r) => (webhook ? webhook.close(r) : r(undefined)));
+      await connection.close();
+      await devServer?.stop();
+    });
+    return { address, uiUrl: devServer?.uiUrl, webhookUrl, done, shutdown: async () => { worker.shutdown(); await done; } };
+  } catch (err) {
+    webhook?.close();
+    await devServer?.stop();
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  installTemporalLogging(logger);
+  const service = await startService(config, logger);
+  logger.info({ temporal: service.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'Worker running');
+  if (service.uiUrl) console.log(`Temporal UI: ${service.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+  if (service.webhookUrl) console.log(`WineAround webhook: POST ${service.webhookUrl}`);
+  await service.done;
+  logger.info('Worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error && err.name === 'ConfigError' ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,349 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DiagnosisReport } from '../diagnosis/report';
+import type { SyncCursor, SyncSummary } from '../reconcile/summary';
+import { parseNotification, type EventChange } from '../winearound/notification';
+import {
+  configPatchSchema,
+  describeIssues,
+  integrationConfigSchema,
+  redactUrl,
+  type IntegrationConfig,
+  type IntegrationConfigInput,
+} from './integration-config';
+import {
+  eventChangedSignal,
+  pauseSignal,
+  resumeSignal,
+  statusQuery,
+  stopSignal,
+  syncNowUpdate,
+  updateConfigUpdate,
+} from './messages';
+import { customerIdKey, integrationStatusKey } from './search-attributes';
+import type { IntegrationError, IntegrationState, IntegrationStatus } from './status';
+
+/**
+ * One customer integration, alive for as long as the customer uses it: applies WineAround's
+ * event changes as they are signalled, reconciles the whole window on an interval, and holds in
+ * `needs_attention` (never failing) while the customer's setup is broken. All I/O is in activities.
+ */
+
+const { reconcile, applyChanges } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  // Bounded so that a long outage returns control to the loop (which records it and tries again
+  // next cycle) instead of blocking signals behind one endless activity.
+  scheduleToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+});
+
+const { diagnose } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+/** Keeps each run's history well under Temporal's limits even if the server never suggests continue-as-new. */
+export const MAX_CYCLES_PER_RUN = 200;
+/** Remembered applied versions, so that a late, older signal never overwrites a newer change. */
+const APPLIED_VERSIONS_KEPT = 1000;
+/** After a transient failure, pending changes wait this long (or for the next reconcile). */
+const PENDING_RETRY_MS = 60_000;
+
+/** State handed from one run to the next by continue-as-new. Plain JSON. */
+export interface CarriedState {
+  state: 'running' | 'paused' | 'needs_attention';
+  pending: EventChange[];
+  cursor: SyncCursor | null;
+  appliedVersions: [string, number][];
+  lastSuccessAt?: string;
+  lastSummary?: SyncSummary;
+  lastError?: IntegrationError;
+  diagnosis?: DiagnosisReport;
+  rejectedSignals: number;
+  lastRejectedSignal?: string;
+  nextRunAt?: number;
+}
+
+export interface IntegrationInput {
+  config: IntegrationConfigInput;
+  carried?: CarriedState;
+}
+
+type Outcome = { ok: true } | { ok: false; error: IntegrationError };
+
+export async function integrationWorkflow(input: IntegrationInput): Promise<IntegrationStatus> {
+  const parsed = integrationConfigSchema.safeParse(input.config);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(`Invalid integration config: ${describeIssues(parsed.error, 'config')}`, 'INVALID_CONFIG');
+  }
+  let config: IntegrationConfig = parsed.data;
+  const carried = input.carried;
+  const now = () => new Date(Date.now()).toISOString();
+
+  let state: IntegrationState = carried?.state ?? 'running';
+  const pending = new Map<string, EventChange>((carried?.pending ?? []).map((c) => [c.eventId, c]));
+  const appliedVersions = new Map<string, number>(carried?.appliedVersions ?? []);
+  let cursor: SyncCursor | null = carried?.cursor ?? null;
+  let lastSuccessAt = carried?.lastSuccessAt;
+  let lastSummary = carried?.lastSummary;
+  let lastError = carried?.lastError;
+  let diagnosis = carried?.diagnosis;
+  let rejectedSignals = carried?.rejectedSignals ?? 0;
+  let lastRejectedSignal = carried?.lastRejectedSignal;
+  let nextRunAt = carried?.nextRunAt ?? Date.now();
+  let pendingHeldUntil = 0;
+  let stopRequested = false;
+  let recheckRequested = false;
+  let runCycles = 0;
+  let syncRequested = 0;
+  let syncServed = 0;
+  let lastOutcome: Outcome = { ok: true };
+
+  const setState = (next: IntegrationState) => {
+    if (next !== state) log.info('Integration state changed', { from: state, to: next });
+    state = next;
+    upsertSearchAttributes([
+      { key: customerIdKey, value: config.customerId },
+      { key: integrationStatusKey, value: state },
+    ]);
+  };
+
+  const statusView = (): IntegrationStatus => ({
+    customerId: config.customerId,
+    state,
+    tenantId: config.tenantId,
+    clientId: config.clientId,
+    mailbox: config.mailbox,
+    secretRef: config.secretRef,
+    feed: redactUrl(config.feedUrl),
+    reconcileIntervalMs: config.reconcileIntervalMs,
+    lastSuccessAt,
+    lastSummary,
+    lastError,
+    diagnosis,
+    pendingChanges: pending.size,
+    rejectedSignals,
+    lastRejectedSignal,
+    nextRunAt: state === 'paused' || state === 'stopped' ? undefined : new Date(nextRunAt).toISOString(),
+    runCycles,
+  });
+
+  /** Newest version wins; a version at or below one already applied is stale. */
+  const enqueue = (change: EventChange) => {
+    const applied = appliedVersions.get(change.eventId);
+    const queued = pending.get(change.eventId);
+    if (applied !== undefined && change.version <= applied) return;
+    if (queued && change.version <= queued.version) return;
+    pending.set(change.eventId, change);
+  };
+
+  const rememberApplied = (changes: EventChange[]) => {
+    for (const c of changes) {
+      appliedVersions.delete(c.eventId);
+      appliedVersions.set(c.eventId, c.version);
+    }
+    for (const key of appliedVersions.keys()) {
+      if (appliedVersions.size <= APPLIED_VERSIONS_KEPT) break;
+      appliedVersions.delete(key);
+    }
+  };
+
+  setHandler(statusQuery, statusView);
+
+  setHandler(eventChangedSignal, (raw) => {
+    try {
+      const change = parseNotification(raw);
+      if (change.customerId !== config.customerId) {
+        throw new Error(`eventChanged.customerId: "${change.customerId}" is not this integration's customer ("${config.customerId}"); send it to wa-outlook/${change.customerId}`);
+      }
+      enqueue(change);
+    } catch (err) {
+      // Reported and dropped: a malformed notification must never harm the integration.
+      rejectedSignals += 1;
+      lastRejectedSignal = `${now()} ${(err as Error).message}`;
+      log.warn('Rejected an eventChanged signal', { reason: (err as Error).message });
+    }
+  });
+
+  setHandler(pauseSignal, () => {
+    if (state === 'running' || state === 'needs_attention') setState('paused');
+  });
+
+  setHandler(resumeSignal, () => {
+    if (state !== 'paused') return;
+    setState(lastError && isConfigError(lastError) ? 'needs_attention' : 'running');
+    nextRunAt = Date.now();
+  });
+
+  setHandler(stopSignal, () => {
+    stopRequested = true;
+    setState('stopping');
+  });
+
+  setHandler(
+    syncNowUpdate,
+    async () => {
+      const ticket = ++syncRequested;
+      await condition(() => syncServed >= ticket || stopRequested);
+      if (syncServed < ticket) throw ApplicationFailure.nonRetryable('The integration is stopping; nothing was synced.', 'STOPPING');
+      if (!lastOutcome.ok) throw ApplicationFailure.nonRetryable(lastOutcome.error.message, lastOutcome.error.code, lastOutcome.error);
+      return lastSummary as SyncSummary;
+    },
+    {
+      validator: () => {
+        if (stopRequested) throw new Error('The integration is stopping.');
+        if (state === 'paused') throw new Error('The integration is paused; resume it first (wa-outlook resume).');
+      },
+    },
+  );
+
+  setHandler(
+    updateConfigUpdate,
+    (patch) => {
+      config = { ...config, ...configPatchSchema.parse(patch) };
+      // A fixed setup should be noticed at once, not at the next slow re-check.
+      recheckRequested = true;
+      pendingHeldUntil = 0;
+      log.info('Integration config updated', { fields: Object.keys(patch) });
+      return statusView();
+    },
+    {
+      validator: (patch) => {
+        const result = configPatchSchema.safeParse(patch);
+        if (!result.success) throw new Error(`Invalid config change: ${describeIssues(result.error, 'config')}`);
+        if (stopRequested) throw new Error('The integration is stopping.');
+      },
+    },
+  );
+
+  const runDiagnosis = async () => {
+    try {
+      diagnosis = await diagnose({ config });
+    } catch (err) {
+      log.warn('Diagnosis could not run', { error: (err as Error).message });
+    }
+  };
+
+  const recordFailure = async (err: unknown): Promise<IntegrationError> => {
+    const error = describeFailure(err, now());
+    lastError = error;
+    lastOutcome = { ok: false, error };
+    if (isConfigError(error)) {
+      if (state !== 'needs_attention' && state !== 'paused') setState('needs_attention');
+      await runDiagnosis();
+    }
+    return error;
+  };
+
+  const applyPending = async () => {
+    const batch = [...pending.values()];
+    pending.clear();
+    try {
+      lastSummary = await applyChanges({ config, changes: batch });
+      rememberApplied(batch);
+      lastOutcome = { ok: true };
+    } catch (err) {
+      for (const change of batch) enqueue(change);
+      await recordFailure(err);
+      pendingHeldUntil = Date.now() + PENDING_RETRY_MS;
+      nextRunAt = Math.min(nextRunAt, pendingHeldUntil);
+    }
+  };
+
+  const runReconcile = async () => {
+    const ticket = syncRequested;
+    const full = syncServed < ticket || recheckRequested;
+    recheckRequested = false;
+    try {
+      const result = await reconcile({ config, cursor, mode: full ? 'full' : 'auto' });
+      cursor = result.cursor;
+      lastSummary = result.summary;
+      lastSuccessAt = now();
+      lastError = undefined;
+      diagnosis = undefined;
+      lastOutcome = { ok: true };
+      pendingHeldUntil = 0;
+      if (state === 'needs_attention') setState('running');
+    } catch (err) {
+      await recordFailure(err);
+    } finally {
+      syncServed = ticket;
+      nextRunAt = Date.now() + (state === 'needs_attention' ? config.attentionRecheckMs : config.reconcileIntervalMs);
+    }
+  };
+
+  const isPaused = () => state === 'paused';
+  const pendingReady = () => state === 'running' && pending.size > 0 && Date.now() >= pendingHeldUntil;
+  const hasWork = () =>
+    state !== 'paused' && (pendingReady() || syncRequested > syncServed || recheckRequested || Date.now() >= nextRunAt);
+  const handOffDue = () => workflowInfo().continueAsNewSuggested || runCycles >= MAX_CYCLES_PER_RUN;
+  const readyToHandOff = () => handOffDue() && !hasWork() && allHandlersFinished();
+
+  setState(state);
+  for (;;) {
+    const wake = () => stopRequested || hasWork() || readyToHandOff();
+    if (state === 'paused') await condition(wake);
+    else await condition(wake, Math.max(0, nextRunAt - Date.now()));
+    if (stopRequested || readyToHandOff()) break;
+    if (state === 'paused') continue;
+    runCycles += 1;
+    // Drain every change received so far: a syncNow then answers only after they are applied.
+    while (pendingReady() && !stopRequested) await applyPending();
+    if (stopRequested) break;
+    // Handlers may have paused the integration while the changes were applied.
+    if (isPaused() || (syncRequested <= syncServed && !recheckRequested && Date.now() < nextRunAt)) continue;
+    await runReconcile();
+  }
+
+  if (!stopRequested) {
+    const handOver: CarriedState = {
+      state: state as CarriedState['state'],
+      pending: [...pending.values()],
+      cursor,
+      appliedVersions: [...appliedVersions.entries()],
+      lastSuccessAt,
+      lastSummary,
+      lastError,
+      diagnosis,
+      rejectedSignals,
+      lastRejectedSignal,
+      nextRunAt,
+    };
+    log.info('Continuing as new', { historyLength: workflowInfo().historyLength, pending: pending.size });
+    await continueAsNew<typeof integrationWorkflow>({ config, carried: handOver });
+  }
+  await condition(allHandlersFinished);
+  setState('stopped');
+  return statusView();
+}
+
+/** Configuration errors are the activities' non-retryable failures: the customer must fix something. */
+function isConfigError(error: IntegrationError): boolean {
+  return !['UNAVAILABLE', 'TIMEOUT', 'TRANSIENT'].includes(error.code);
+}
+
+function describeFailure(err: unknown, at: string): IntegrationError {
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const details = (cause.details?.[0] ?? {}) as { advice?: string };
+      return cause.nonRetryable
+        ? { code: cause.type ?? 'CONFIGURATION', message: cause.message, advice: details.advice, at }
+        : { code: 'UNAVAILABLE', message: cause.message, advice: details.advice, at };
+    }
+    return { code: 'TIMEOUT', message: cause?.message ?? err.message, at };
+  }
+  throw err;
+}

@@ -1,0 +1,7 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Registered on every Temporal server the project uses (dev server flags, docker-compose setup). */
+export const customerIdKey = defineSearchAttributeKey('WaCustomerId', SearchAttributeType.KEYWORD);
+export const integrationStatusKey = defineSearchAttributeKey('WaIntegrationStatus', SearchAttributeType.KEYWORD);
+
+export const projectSearchAttributes = [customerIdKey, integrationStatusKey];

@@ -1,0 +1,34 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Activities } from '../../src/activities';
+import type { SyncSummary } from '../../src/reconcile/summary';
+import type { EventChange } from '../../src/winearound/notification';
+
+/**
+ * Stand-ins for the activities, for tests of the workflow's own logic (lifecycle, signals,
+ * needs_attention, continue-as-new). The end-to-end tests use the real activities.
+ */
+export function fakeActivities() {
+  const applied: EventChange[] = [];
+  let reconciles = 0;
+  const summary = (kind: SyncSummary['kind'], n = 0): SyncSummary => ({
+    kind, at: new Date().toISOString(), durationMs: 1, created: n, updated: 0, deleted: 0, unchanged: 0, skipped: {},
+    requests: { feed: kind === 'changes' ? 0 : 1, graph: 1, token: 0 },
+  });
+  const activities: Activities = {
+    async reconcile({ config }) {
+      reconciles += 1;
+      if (config.secretRef === 'wrong-secret') {
+        throw ApplicationFailure.create({ message: 'The token endpoint refused the app: AADSTS7000215 (invalid_client).', type: 'INVALID_SECRET', nonRetryable: true, details: [{ advice: 'Create a new client secret.' }] });
+      }
+      return { summary: summary('full'), cursor: { lastFullAt: new Date().toISOString() } };
+    },
+    async applyChanges({ changes }) {
+      applied.push(...changes);
+      return summary('changes', changes.length);
+    },
+    async diagnose({ config }) {
+      return { customerId: config.customerId, at: new Date().toISOString(), ok: false, checks: [{ check: 'secret', status: 'fail', code: 'INVALID_SECRET', evidence: 'AADSTS7000215', fix: 'Create a new client secret.' }] };
+    },
+  };
+  return { activities, applied, reconciles: () => reconciles };
+}

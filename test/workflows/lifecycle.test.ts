@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import {
+  getStatus, listIntegrations, notifyEventChanged, OpsError, pauseIntegration, resumeIntegration,
+  startIntegration, stopIntegration, syncNow, updateConfig,
+} from '../../src/ops/integrations';
+import { integrationWorkflowId } from '../../src/workflows/messages';
+import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
+import { temporalEnv, workflowBundle } from '../support/temporal';
+import { fakeActivities } from './fake-activities';
+
+const settings = (customerId: string, extra: Partial<IntegrationConfigInput> = {}): IntegrationConfigInput => ({
+  customerId,
+  tenantId: 'cantinarossi.onmicrosoft.com',
+  clientId: '6f1c2a8e-1d2b-4c3d-9e8f-0a1b2c3d4e5f',
+  secretRef: 'cantina-rossi-graph',
+  mailbox: 'calendario@cantinarossi.it',
+  feedUrl: 'https://feeds.winearound.example/cal/rossi.ics?token=s3cret',
+  reconcileIntervalMs: 3_600_000,
+  attentionRecheckMs: 3_600_000,
+  ...extra,
+});
+
+const upsert = (customerId: string, eventId: string, version: number, title = 'Degustazione') => ({
+  customerId, eventId, operation: 'upsert', version,
+  event: { title, start: { kind: 'dateTime', dateTime: '2027-05-01T10:00:00', timeZone: 'Europe/Rome' }, end: { kind: 'dateTime', dateTime: '2027-05-01T11:30:00', timeZone: 'Europe/Rome' }, allDay: false },
+});
+
+describe('integration workflow lifecycle (real Temporal dev server, fake activities)', function () {
+  this.timeout(120_000);
+  let client: Client;
+  let taskQueue: string;
+  let fake: ReturnType<typeof fakeActivities>;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  before(async () => {
+    const { env } = await temporalEnv();
+    client = env.client;
+    taskQueue = `lifecycle-${randomUUID()}`;
+    fake = fakeActivities();
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
+    running = worker.run();
+  });
+
+  after(async () => {
+    worker.shutdown();
+    await running;
+  });
+
+  const id = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
+
+  it('starts, reports status, lists by search attribute, refuses a second start, and stops', async () => {
+    const customer = id('rossi');
+    assert.equal(await startIntegration(client, taskQueue, settings(customer)), integrationWorkflowId(customer));
+    await assert.rejects(startIntegration(client, taskQueue, settings(customer)), (err: Error) => err instanceof OpsError && /already running/.test(err.message));
+    const status = await getStatus(client, customer);
+    assert.equal(status.state, 'running');
+    assert.equal(status.feed, 'https://feeds.winearound.example/cal/rossi.ics?…', 'the feed token is redacted');
+    let listed;
+    for (let i = 0; i < 50 && !listed; i++) {
+      listed = (await listIntegrations(client)).find((l) => l.customerId === customer);
+      if (!listed) await new Promise((r) => setTimeout(r, 200)); // visibility is eventually consistent
+    }
+    assert.ok(listed, 'list shows the integration');
+    assert.equal(listed.state, 'running');
+    const final = await stopIntegration(client, customer);
+    assert.equal(final?.state, 'stopped');
+    await assert.rejects(getStatus(client, id('nobody')), (err: Error) => err instanceof OpsError && /No running integration/.test(err.message));
+  });
+
+  it('rejects invalid settings with the field named', async () => {
+    await assert.rejects(
+      startIntegration(client, taskQueue, settings(id('bad'), { clientId: 'not-a-guid', secretRef: 'abc~8Q.secretvalue' })),
+      (err: Error) => /config\.clientId: must be the Application \(client\) ID/.test(err.message) && /config\.secretRef: must be the \*name\*/.test(err.message),
+    );
+  });
+
+  it('coalesces signals per event, newest version wins, and drops invalid ones without harm', async () => {
+    const customer = id('bianchi');
+    await startIntegration(client, taskQueue, settings(customer));
+    await pauseIntegration(client, customer); // queue up while paused, so the coalescing is visible
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    await handle.signal('eventChanged', upsert(customer, 'bk-1', 3, 'Tour v3'));
+    await handle.signal('eventChanged', upsert(customer, 'bk-1', 2, 'Tour v2 (late)'));
+    await handle.signal('eventChanged', { customerId: customer, eventId: 'bk-2', operation: 'upsert', version: 1, event: { title: 'x' } });
+    await handle.signal('eventChanged', upsert('someone-else', 'bk-3', 1));
+    const paused = await getStatus(client, customer);
+    assert.equal(paused.state, 'paused');
+    assert.equal(paused.pendingChanges, 1);
+    assert.equal(paused.rejectedSignals, 2);
+    assert.match(paused.lastRejectedSignal ?? '', /customerId/);
+    await resumeIntegration(client, customer);
+    const summary = await syncNow(client, customer);
+    assert.equal(summary.kind, 'full');
+    const applied = fake.applied.filter((c) => c.customerId === customer);
+    assert.deepEqual(applied.map((c) => [c.eventId, c.version]), [['bk-1', 3]]);
+    // An older version arriving after the newer one was applied is dropped as stale.
+    await handle.signal('eventChanged', upsert(customer, 'bk-1', 1, 'v1'));
+    await syncNow(client, customer);
+    assert.equal(fake.applied.filter((c) => c.customerId === customer).length, 1);
+    await stopIntegration(client, customer);
+  });
+
+  it('holds in needs_attention on a configuration error and recovers on updateConfig without a restart', async () => {
+    const customer = id('verdi');
+    await startIntegration(client, taskQueue, settings(customer, { secretRef: 'wrong-secret' }));
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    await assert.rejects(syncNow(client, customer), /AADSTS7000215/);
+    const broken = await getStatus(client, customer);
+    assert.equal(broken.state, 'needs_attention');
+    assert.equal(broken.lastError?.code, 'INVALID_SECRET');
+    assert.equal(broken.diagnosis?.checks[0].code, 'INVALID_SECRET');
+    const { runId } = await handle.describe();
+    const fixed = await updateConfig(client, customer, { secretRef: 'good-secret' });
+    assert.equal(fixed.secretRef, 'good-secret');
+    await syncNow(client, customer);
+    const healthy = await getStatus(client, customer);
+    assert.equal(healthy.state, 'running');
+    assert.equal(healthy.lastError, undefined);
+    assert.equal((await handle.describe()).runId, runId, 'same run: no restart');
+    await stopIntegration(client, customer);
+  });
+
+  it('applies a burst of 200 signals across continue-as-new without losing one', async () => {
+    const customer = id('burst');
+    await notifyEventChanged(client, taskQueue, upsert(customer, 'bk-0', 1), settings(customer));
+    await Promise.all(Array.from({ length: 199 }, (_, i) => notifyEventChanged(client, taskQueue, upsert(customer, `bk-${i + 1}`, 1))));
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    const firstRun = (await handle.describe()).runId;
+    await syncNow(client, customer); // answers after every change received before it is applied
+    // Keep signalling until the history is long enough for the server to suggest continue-as-new.
+    for (let v = 2; (await handle.describe()).runId === firstRun && v < 200; v++) {
+      await notifyEventChanged(client, taskQueue, upsert(customer, 'bk-0', v));
+      await syncNow(client, customer);
+    }
+    assert.notEqual((await handle.describe()).runId, firstRun, 'continued as new');
+    const done = new Set(fake.applied.filter((c) => c.customerId === customer).map((c) => c.eventId));
+    assert.equal(done.size, 200);
+    await stopIntegration(client, customer);
+  });
+});
