@@ -48,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     heartbeat: () => heartbeat(),
     pause: (ms) => sleep(ms),
     signal: cancellationSignal(),
+    idempotencyScope: `${activityInfo().workflowExecution?.runId}/${activityInfo().activityId}`,
   });
 
   return {

@@ -11,3 +11,13 @@ export const DEMO_SETUP = {
   mailboxDisplayName: 'Tasting room',
   roles: ['Calendars.ReadWrite'],
 } as const;
+
+/** Creates the demo tenant, app (with its secret and consented role) and mailbox in an emulator. */
+export function applyDemoSetup(emulator: Pick<import('./index').MicrosoftEmulator, 'addTenant' | 'addApp' | 'addUser'>): void {
+  emulator.addTenant({ id: DEMO_SETUP.tenantId, domain: DEMO_SETUP.tenantDomain });
+  emulator.addApp({
+    tenantId: DEMO_SETUP.tenantId, clientId: DEMO_SETUP.clientId, displayName: 'WineAround Outlook sync (demo)',
+    secrets: [{ value: DEMO_SETUP.clientSecret }], roles: [...DEMO_SETUP.roles],
+  });
+  emulator.addUser({ tenantId: DEMO_SETUP.tenantId, userPrincipalName: DEMO_SETUP.mailboxUpn, displayName: DEMO_SETUP.mailboxDisplayName });
+}

@@ -12,7 +12,7 @@ import {
 } from './types';
 
 export * from './types';
-export { DEMO_SETUP } from './demo-setup';
+export { applyDemoSetup, DEMO_SETUP } from './demo-setup';
 
 /** A running local Microsoft Entra + Graph calendar emulator (see docs/emulator.md). */
 export interface MicrosoftEmulator {

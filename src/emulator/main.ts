@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { DEMO_SETUP } from './demo-setup';
+import { applyDemoSetup, DEMO_SETUP } from './demo-setup';
 import { startMicrosoftEmulator } from './index';
 
 /** `npm run emulator -- --port N`: the emulator as a standalone server with the demo setup. */
@@ -16,12 +16,7 @@ async function main(): Promise<void> {
     throw new Error('--port must be an integer between 0 and 65535');
   }
   const emulator = await startMicrosoftEmulator({ port: options.port, host: '127.0.0.1' });
-  emulator.addTenant({ id: DEMO_SETUP.tenantId, domain: DEMO_SETUP.tenantDomain });
-  emulator.addApp({
-    tenantId: DEMO_SETUP.tenantId, clientId: DEMO_SETUP.clientId, displayName: 'WineAround Outlook sync (demo)',
-    secrets: [{ value: DEMO_SETUP.clientSecret }], roles: [...DEMO_SETUP.roles],
-  });
-  emulator.addUser({ tenantId: DEMO_SETUP.tenantId, userPrincipalName: DEMO_SETUP.mailboxUpn, displayName: DEMO_SETUP.mailboxDisplayName });
+  applyDemoSetup(emulator);
   const caFile = resolve(options.caFile);
   mkdirSync(resolve(caFile, '..'), { recursive: true });
   writeFileSync(caFile, emulator.caPem);

@@ -17,6 +17,12 @@ export interface SyncDeps {
   /** A cancellable sleep (the activity's), for waits between throttled batch rounds. */
   pause?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
+  /**
+   * Scopes create idempotency: the same on every retry of one attempt to sync (an activity's
+   * retries), different for the next one, so that an event a person deleted can be created again
+   * rather than de-duplicated against the deleted one.
+   */
+  idempotencyScope: string;
 }
 
 /** One sync's connection to one mailbox, with the requests it made counted by destination. */

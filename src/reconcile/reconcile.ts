@@ -104,7 +104,7 @@ export async function reconcileIntegration(
       })
       .filter((o): o is NonNullable<typeof o> => o !== undefined && inWindow(o, window));
     const p = plan({ customerId: config.customerId, desired: feed.events, actual: owned, options: mapping, guard: { maxDeleteShare: config.maxDeleteShare } });
-    const outcome = await applyPlan(calendar, p);
+    const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
 
     // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.
     let dirty = outcome.vanished || Boolean(p.guard);

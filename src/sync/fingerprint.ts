@@ -14,11 +14,11 @@
  */
 import { digest } from './digest';
 import type { GraphDateTimeTimeZone, GraphEventPayload, GraphEventRead } from './graph-event';
-import { ianaZoneOfGraph, wallTimeIn } from './time';
+import { ianaZoneOf, wallTimeIn } from './time';
 
 function instant(time: GraphDateTimeTimeZone | null | undefined): string | null {
   if (!time) return null;
-  const zone = ianaZoneOfGraph(time.timeZone);
+  const zone = ianaZoneOf(time.timeZone);
   const dt = zone ? wallTimeIn(time.dateTime, zone) : undefined;
   // An unreadable time cannot equal anything we wrote: fingerprint its raw text so it reads as changed.
   return dt ? dt.toUTC().toISO() : `${time.dateTime} ${time.timeZone}`;

@@ -1,4 +1,5 @@
 /** The subset of the Graph event resource this service writes and reads back. */
+import type { MappingOptions } from './model';
 
 export interface GraphDateTimeTimeZone {
   /** Wall time without offset; Graph answers with 7 fractional digits ("2027-03-28T08:00:00.0000000"). */
@@ -12,7 +13,7 @@ export interface GraphExtendedProperty {
   value: string;
 }
 
-export type ShowAs = 'free' | 'tentative' | 'busy' | 'oof' | 'workingElsewhere';
+export type ShowAs = MappingOptions['showAs'];
 
 /** The body of a create (POST) or update (PATCH). Deliberately has no `attendees`: Outlook would e-mail them. */
 export interface GraphEventPayload {

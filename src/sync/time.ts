@@ -70,7 +70,7 @@ export function windowsZoneOf(ianaZone: string): string | undefined {
   return findWindows(ianaZone)[0];
 }
 
-/** The IANA zone for a zone name as Graph returns it (Windows name, "UTC" or IANA), or undefined. */
-export function ianaZoneOfGraph(graphZone: string): string | undefined {
-  return canonicalZone(graphZone) ?? findIana(graphZone)[0];
+/** The IANA zone for an IANA, "UTC" or Windows zone name (as Graph and Outlook-made feeds use), or undefined. */
+export function ianaZoneOf(zone: string): string | undefined {
+  return canonicalZone(zone) ?? findIana(zone)[0];
 }

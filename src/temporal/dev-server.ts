@@ -96,7 +96,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
   const args = [
     'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace,
-    '--log-level', 'warn', ...searchAttributeArgs,
+    // Its warnings are mostly its own shutdown chatter; errors still show.
+    '--log-level', 'error', ...searchAttributeArgs,
     ...(uiPort === false ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.extraArgs ?? []),

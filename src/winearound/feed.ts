@@ -63,20 +63,19 @@ export async function fetchFeed(request: FeedRequest): Promise<FeedResult> {
   if (request.etag) headers['if-none-match'] = request.etag;
   if (request.lastModified) headers['if-modified-since'] = request.lastModified;
 
-  let status: number;
-  let text: string;
   let response: Response;
+  let text = '';
   try {
-    response = await fetch(request.url, { headers, signal, redirect: 'follow' });
-    status = response.status;
+    response = await fetch(request.url, { headers, signal });
     // Read the body under the same deadline; an error status's body is not needed.
-    text = response.ok ? await response.text() : '';
-    if (!response.ok) await response.body?.cancel();
+    if (response.ok) text = await response.text();
+    else await response.body?.cancel();
   } catch (err) {
     if (request.signal?.aborted) throw request.signal.reason;
     throw transportError(err, timeout, where, timeoutMs);
   }
 
+  const { status } = response;
   if (status === 304 && (request.etag || request.lastModified)) return { notModified: true };
   if (status !== 200) throw statusError(status, where);
 

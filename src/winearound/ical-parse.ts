@@ -8,9 +8,8 @@
  */
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
-import { findIana } from 'windows-iana';
 import type { EventTime, Guest, SourceEvent } from '../sync/model';
-import { canonicalZone, formatWallTime } from '../sync/time';
+import { formatWallTime, ianaZoneOf } from '../sync/time';
 import { FeedError } from './errors';
 import { unescapeText } from './ical-text';
 
@@ -49,11 +48,6 @@ type Point = { kind: 'date'; date: DateTime /* midnight UTC of the date */ } | {
 
 class InvalidEvent extends Error {}
 
-/** Zone name for a TZID: IANA as given, a Windows name (Outlook-made feeds), or undefined. */
-function ianaZoneOfTzid(tzid: string): string | undefined {
-  return canonicalZone(tzid) ?? findIana(tzid)[0];
-}
-
 function toPoint(time: IcalTime, tzidParam: unknown, calendarZone: string): Point {
   if (time.isDate) return { kind: 'date', date: DateTime.utc(time.year, time.month, time.day) };
   const fields = { year: time.year, month: time.month, day: time.day, hour: time.hour, minute: time.minute, second: time.second };
@@ -61,7 +55,7 @@ function toPoint(time: IcalTime, tzidParam: unknown, calendarZone: string): Poin
     return { kind: 'dateTime', dt: DateTime.fromObject(fields, { zone: 'UTC' }) };
   }
   const tzid = typeof tzidParam === 'string' ? tzidParam : undefined;
-  const iana = tzid === undefined ? calendarZone : ianaZoneOfTzid(tzid);
+  const iana = tzid === undefined ? calendarZone : ianaZoneOf(tzid);
   if (iana) return { kind: 'dateTime', dt: DateTime.fromObject(fields, { zone: iana }) };
   // A custom TZID with its own VTIMEZONE: let ical.js apply that definition and keep the UTC instant.
   if (time.zone?.component) {
@@ -274,7 +268,7 @@ export function parseIcalFeed(text: string, options: ParseOptions): ParsedFeed {
   const calendar = parseCalendar(text);
   const declared = textOf(calendar, 'x-wr-timezone');
   const b: Builder = {
-    calendarZone: (declared && ianaZoneOfTzid(declared)) ?? options.defaultTimeZone,
+    calendarZone: (declared && ianaZoneOf(declared)) ?? options.defaultTimeZone,
     windowStart: options.window.start.getTime(),
     windowEnd: options.window.end.getTime(),
     out: [],
