@@ -1,4 +1,5 @@
 import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { DiagnosisReport } from '../diagnosis/report';
 import { diagnoseSetup } from '../diagnosis/diagnose';
 import { classifyError } from '../outlook/errors';
@@ -35,6 +36,8 @@ function toFailure(err: unknown): ApplicationFailure {
     nonRetryable: !e.transient,
     details: [{ code: e.code, advice: e.advice }],
     nextRetryDelay: e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, MAX_RETRY_DELAY_MS) : undefined,
+    // A customer's broken setup is an expected outcome, reported by the workflow, not a worker fault.
+    category: e.transient ? undefined : ApplicationFailureCategory.BENIGN,
   });
 }
 

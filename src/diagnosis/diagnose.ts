@@ -112,11 +112,9 @@ async function checkMicrosoft(config: DiagnosisTarget, deps: DiagnosisDeps, f: F
   if (expiry.expiringSoon) f.warn('client-secret', 'SECRET_EXPIRING', `${accepted} ${expiry.evidence}`);
   else f.pass('client-secret', `${accepted} ${expiry.evidence}`);
 
-  const hasCalendarRole = checkPermission(claims, token.fromCache, f);
-  if (hasCalendarRole === false) return;
-
+  const permission = readPermission(claims, token.fromCache, f);
   const calendar = new MailboxCalendar({ client, mailbox: config.mailbox, customerId: config.customerId ?? PRE_INTEGRATION_OWNER });
-  if (!(await checkMailbox(client, calendar, config, hasCalendarRole, f))) return;
+  if (!(await checkMailbox(client, calendar, config, permission, f))) return;
   await probeWrite(client, calendar, config.customerId ?? PRE_INTEGRATION_OWNER, f);
   await checkSharing(client, calendar, f);
 }
@@ -171,23 +169,47 @@ async function acquireToken(config: DiagnosisTarget, secret: string, deps: Diagn
   }
 }
 
-/** True when the token carries Calendars.ReadWrite, false when it does not, undefined when the token cannot be read. */
-function checkPermission(claims: TokenClaims | undefined, fromCache: boolean, f: Findings): boolean | undefined {
+/** What the token says about the permission; without the role, Graph's answer decides (see checkMailbox). */
+interface Permission {
+  /** undefined when the token cannot be read. */
+  hasCalendarRole?: boolean;
+  evidence: string;
+}
+
+function readPermission(claims: TokenClaims | undefined, fromCache: boolean, f: Findings): Permission {
   if (!claims) {
     f.skip('permission', 'TOKEN_UNREADABLE', 'The access token is not a readable JWT, so its roles are unknown; Graph\'s answers below tell instead.');
-    return undefined;
+    return { evidence: '' };
   }
   const issued = claims.iat ? ` (issued ${new Date(claims.iat * 1000).toISOString()}${fromCache ? ', from the worker\'s token cache' : ''})` : '';
   if (claims.roles.includes(CALENDAR_ROLE)) {
     f.pass('permission', `Application roles in the access token${issued}: ${claims.roles.join(', ')}.`);
-    return true;
+    return { hasCalendarRole: true, evidence: '' };
   }
   const found = claims.roles.length
     ? `Application roles in the access token${issued}: ${claims.roles.join(', ')}; ${CALENDAR_ROLE} is not among them.`
-    : `The access token${issued} carries no application roles at all: admin consent was not granted, or ${CALENDAR_ROLE} was added as a Delegated permission, which app-only tokens never carry.`;
-  const cached = fromCache ? ' Consent granted after the token was issued applies to the next token, within an hour.' : '';
-  f.fail('permission', 'CONSENT_MISSING', found + cached);
-  return false;
+    : `The access token${issued} carries no application roles at all.`;
+  const cached = fromCache ? ' Consent granted after it was issued applies to the next token, within an hour.' : '';
+  return { hasCalendarRole: false, evidence: found + cached };
+}
+
+/**
+ * A token without Calendars.ReadWrite is still right when Exchange grants the app the mailbox
+ * through RBAC for Applications (whose grants never appear in the token, and which restricts only
+ * once the Entra consent is removed); only Graph's refusal proves the consent missing.
+ */
+function recordRoleless(permission: Permission, outcome: { granted: true } | { granted: false; code: string; evidence: string }, f: Findings): void {
+  if (outcome.granted) {
+    f.pass('permission', `${permission.evidence} Exchange grants the app this mailbox all the same: RBAC for Applications (an Exchange role assignment) gives the access.`);
+    return;
+  }
+  if (outcome.code === 'UNAVAILABLE') {
+    f.fail('permission', outcome.code, `${permission.evidence} Whether Exchange grants access without it could not be checked: ${outcome.evidence}`);
+    return;
+  }
+  f.fail('permission', 'CONSENT_MISSING',
+    `${permission.evidence} Admin consent for the application permission ${CALENDAR_ROLE} was not granted, or it was added as a Delegated permission, ` +
+    `which app-only tokens never carry; nor does an Exchange RBAC for Applications assignment grant the mailbox (${outcome.evidence})`);
 }
 
 const GRAPH_MEANING: Record<string, string> = {
@@ -216,18 +238,19 @@ const POLICY_TEST = (config: DiagnosisTarget) =>
   `Test-ApplicationAccessPolicy -Identity ${config.mailbox} -AppId ${config.clientId}, or Test-ServicePrincipalAuthorization -Identity ${config.clientId} -Resource ${config.mailbox}`;
 
 /** GET /users/{mailbox}/calendar: the user, its licence and mailbox, and Exchange's app scoping in one read. */
-async function checkMailbox(
-  client: Client, calendar: MailboxCalendar, config: DiagnosisTarget, hasCalendarRole: boolean | undefined, f: Findings,
-): Promise<boolean> {
+async function checkMailbox(client: Client, calendar: MailboxCalendar, config: DiagnosisTarget, permission: Permission, f: Findings): Promise<boolean> {
   try {
     const found = (await client.api(`${calendar.base}/calendar`).get()) as { name?: string; owner?: { address?: string } };
+    if (permission.hasCalendarRole === false) recordRoleless(permission, { granted: true }, f);
     f.pass('mailbox', `The default calendar "${found.name ?? 'Calendar'}" of ${found.owner?.address ?? config.mailbox} answers.`);
     f.pass('access-policy',
       `The app may use this mailbox. Whether it is limited to this mailbox alone only an Exchange admin can see: ${POLICY_TEST(config)} (docs/setup.md, step 5).`);
     return true;
   } catch (err) {
-    const { code, evidence } = graphFinding(err, hasCalendarRole);
-    if (code === 'ACCESS_POLICY_DENIED') {
+    const { code, evidence } = graphFinding(err, permission.hasCalendarRole);
+    if (permission.hasCalendarRole === false) {
+      recordRoleless(permission, { granted: false, code, evidence }, f);
+    } else if (code === 'ACCESS_POLICY_DENIED') {
       f.skip('mailbox', 'BLOCKED', 'Exchange refused the app before showing the mailbox; see the access policy check.', 'access-policy');
       f.fail('access-policy', code, `${evidence} Test it with ${POLICY_TEST(config)}.`);
     } else {

@@ -48,6 +48,7 @@ const FIXES_EN: Record<string, string> = {
   FEED_UNAVAILABLE: 'The WineAround feed is unavailable right now; run the diagnosis again in a few minutes.',
   FEED_TIMEOUT: 'The WineAround feed did not answer in time; run the diagnosis again in a few minutes.',
   FEED_NETWORK: 'The WineAround feed could not be reached; check the feed URL and the worker\'s network.',
+  TOKEN_UNREADABLE: 'Nothing to do when the checks below pass: the access token is not readable here, so Graph\'s answers show whether it carries Calendars.ReadWrite.',
   BLOCKED: 'Fix the failed check above first.',
 };
 
@@ -95,6 +96,7 @@ const FIXES_IT: Record<string, string> = {
   FEED_TIMEOUT: 'Il feed WineAround non ha risposto in tempo; ripetere la diagnosi tra qualche minuto.',
   FEED_NETWORK: 'Il feed WineAround non è raggiungibile; verificare l\'URL del feed e la rete del worker.',
   FEED_URL_NOT_GIVEN: 'Indicare l\'URL del feed iCal di WineAround con --feed per verificare anche il feed.',
+  TOKEN_UNREADABLE: 'Nulla da fare se i controlli seguenti vanno a buon fine: il token di accesso non è leggibile qui, quindi sono le risposte di Graph a mostrare se contiene Calendars.ReadWrite.',
   BLOCKED: 'Risolvere prima il controllo fallito indicato sopra.',
 };
 

@@ -8,6 +8,7 @@ import {
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
 import { customGraphHostsFor } from './endpoints';
+import { retryAfterMs } from './errors';
 
 /** Retries inside one call only when Graph asks for a short wait; longer waits go back to Temporal, durably. */
 const IN_CALL_RETRY_LIMIT_SECONDS = 10;
@@ -39,8 +40,10 @@ export interface GraphClientOptions {
 /** The official Graph client with a middleware chain: auth → bounded retry on 429/503/504 → hook → fetch. */
 export function createGraphClient({ graphBaseUrl, getAccessToken, onRequest = () => undefined }: GraphClientOptions): Client {
   const auth = new AuthenticationHandler({ getAccessToken });
+  // shouldRetry is handed the configured base delay, not the server's: judge the Retry-After itself.
   const retry = new RetryHandler(
-    new RetryHandlerOptions(1, 3, (delaySeconds: number) => delaySeconds <= IN_CALL_RETRY_LIMIT_SECONDS),
+    new RetryHandlerOptions(1, 3, (_delay, _attempt, _request, _options, response) =>
+      (retryAfterMs(response.headers) ?? 0) <= IN_CALL_RETRY_LIMIT_SECONDS * 1000),
   );
   const hook = new RequestHook(onRequest);
   const http = new HTTPMessageHandler();
