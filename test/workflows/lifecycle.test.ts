@@ -8,6 +8,7 @@ import {
 } from '../../src/ops/integrations';
 import { integrationWorkflowId } from '../../src/workflows/messages';
 import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
+import { recordHistory } from '../support/histories';
 import { temporalEnv, workflowBundle } from '../support/temporal';
 import { fakeActivities } from './fake-activities';
 
@@ -31,14 +32,16 @@ const upsert = (customerId: string, eventId: string, version: number, title = 'D
 describe('integration workflow lifecycle (real Temporal dev server, fake activities)', function () {
   this.timeout(120_000);
   let client: Client;
+  let address: string;
   let taskQueue: string;
   let fake: ReturnType<typeof fakeActivities>;
   let worker: Worker;
   let running: Promise<void>;
 
   before(async () => {
-    const { env } = await temporalEnv();
+    const { env, server } = await temporalEnv();
     client = env.client;
+    address = server.address;
     taskQueue = `lifecycle-${randomUUID()}`;
     fake = fakeActivities();
     worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
@@ -68,6 +71,7 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     assert.equal(listed.state, 'running');
     const final = await stopIntegration(client, customer);
     assert.equal(final?.state, 'stopped');
+    recordHistory(address, 'start-status-stop', integrationWorkflowId(customer));
     await assert.rejects(getStatus(client, id('nobody')), (err: Error) => err instanceof OpsError && /No running integration/.test(err.message));
   });
 
@@ -102,6 +106,7 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     await syncNow(client, customer);
     assert.equal(fake.applied.filter((c) => c.customerId === customer).length, 1);
     await stopIntegration(client, customer);
+    recordHistory(address, 'signals-pause-resume-sync-now', integrationWorkflowId(customer));
   });
 
   it('holds in needs_attention on a configuration error and recovers on updateConfig without a restart', async () => {
@@ -122,6 +127,7 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     assert.equal(healthy.lastError, undefined);
     assert.equal((await handle.describe()).runId, runId, 'same run: no restart');
     await stopIntegration(client, customer);
+    recordHistory(address, 'needs-attention-update-config', integrationWorkflowId(customer));
   });
 
   it('applies a burst of 200 signals across continue-as-new without losing one', async () => {
@@ -140,5 +146,7 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     const done = new Set(fake.applied.filter((c) => c.customerId === customer).map((c) => c.eventId));
     assert.equal(done.size, 200);
     await stopIntegration(client, customer);
+    recordHistory(address, 'burst-before-continue-as-new', integrationWorkflowId(customer), firstRun);
+    recordHistory(address, 'burst-after-continue-as-new', integrationWorkflowId(customer));
   });
 });
