@@ -4,7 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from './config';
-import { connectClient } from './temporal/connection';
+import { withTemporalClient } from './temporal/connection';
+import { registerDiagnoseCommand } from './diagnosis/cli';
 import {
   getStatus,
   listIntegrations,
@@ -39,16 +40,7 @@ function integer(value: string): number {
   return Number(value);
 }
 
-async function withClient<T>(fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
-  const client = await connectClient(config.temporal, address);
-  try {
-    return await fn(client, config.temporal.taskQueue);
-  } finally {
-    await client.connection.close();
-  }
-}
+const withClient = <T>(fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> => withTemporalClient(loadConfig(), fn);
 
 const print = (json: boolean, value: unknown, human: () => string) =>
   console.log(json ? JSON.stringify(value, null, 2) : human());
@@ -154,6 +146,7 @@ export function buildCli(): Command {
       console.log(`Sent ${change.operation} of ${change.eventId} (version ${change.version}) to ${customer}.`);
     });
 
+  registerDiagnoseCommand(program);
   return program;
 }
 

@@ -4,7 +4,7 @@ import { trustCertificateAuthorityFile } from '../net/trust';
 import { getStatus, OpsError } from '../ops/integrations';
 import { TokenProvider } from '../outlook/token';
 import { FileAndEnvSecretStore } from '../secrets/store';
-import { connectClient } from '../temporal/connection';
+import { withTemporalClient } from '../temporal/connection';
 import { configPatchSchema, customerIdSchema } from '../workflows/integration-config';
 import { diagnoseSetup, type DiagnosisTarget } from './diagnose';
 import { renderJson, renderReport } from './render';
@@ -32,14 +32,8 @@ const REQUIRED = ['tenantId', 'clientId', 'secretRef', 'mailbox'] as const;
 
 /** A running integration's settings from its status query; the feed URL is not among them (status shows it redacted). */
 async function settingsOfRunning(customerId: string, config: ServiceConfig): Promise<Settings> {
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
-  const client = await connectClient(config.temporal, address);
-  try {
-    const s = await getStatus(client, customerId);
-    return { tenantId: s.tenantId, clientId: s.clientId, secretRef: s.secretRef, mailbox: s.mailbox };
-  } finally {
-    await client.connection.close();
-  }
+  const s = await withTemporalClient(config, (client) => getStatus(client, customerId));
+  return { tenantId: s.tenantId, clientId: s.clientId, secretRef: s.secretRef, mailbox: s.mailbox };
 }
 
 async function targetOf(customer: string | undefined, o: DiagnoseFlags, config: ServiceConfig): Promise<DiagnosisTarget> {

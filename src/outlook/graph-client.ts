@@ -14,17 +14,34 @@ import { retryAfterMs } from './errors';
 const IN_CALL_RETRY_LIMIT_SECONDS = 10;
 const REQUEST_TIMEOUT_MS = 60_000;
 
-/** Runs before every HTTP request the client sends (retries included): counting and heartbeats. */
+/**
+ * A pooled keep-alive socket that the server closed while the process was busy (a large feed
+ * parse blocks the event loop for seconds) fails the next request before any answer
+ * (nodejs/undici#3492). Every request this service sends is safe to send again: reads, and writes
+ * that are idempotent by design (create transactionId, PATCH of a full state, DELETE of a missing
+ * event is done).
+ */
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+const isStaleConnection = (err: unknown) =>
+  err instanceof TypeError && STALE_CONNECTION_CODES.has(String((err.cause as { code?: unknown } | undefined)?.code));
+
+/** Runs before every HTTP request the client sends (retries included): counting, heartbeats, one re-send on a stale connection. */
 class RequestHook implements Middleware {
   private next?: Middleware;
   constructor(private readonly onRequest: () => void) {}
   async execute(context: Context): Promise<void> {
-    this.onRequest();
-    // A hung connection must not hold the activity: each request has its own deadline.
-    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const given = context.options?.signal;
-    context.options = { ...context.options, signal: given ? AbortSignal.any([given, timeout]) : timeout };
-    await this.next!.execute(context);
+    for (let attempt = 1; ; attempt++) {
+      this.onRequest();
+      // A hung connection must not hold the activity: each request has its own deadline.
+      const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+      context.options = { ...context.options, signal: given ? AbortSignal.any([given, timeout]) : timeout };
+      try {
+        return await this.next!.execute(context);
+      } catch (err) {
+        if (attempt > 1 || !isStaleConnection(err)) throw err;
+      }
+    }
   }
   setNext(next: Middleware): void {
     this.next = next;

@@ -28,3 +28,14 @@ export async function connectClient(config: TemporalConfig, address: string): Pr
 export function connectWorker(config: TemporalConfig, address: string): Promise<NativeConnection> {
   return NativeConnection.connect(connectionOptions(config, address));
 }
+
+/** Connects a client to the configured server (or the embedded one's address), runs `fn`, and closes it. */
+export async function withTemporalClient<T>(config: ServiceConfig, fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
+  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
+  const client = await connectClient(config.temporal, address);
+  try {
+    return await fn(client, config.temporal.taskQueue);
+  } finally {
+    await client.connection.close();
+  }
+}

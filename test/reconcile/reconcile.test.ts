@@ -177,20 +177,29 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
     assert.deepStrictEqual(owned(), expected());
   });
 
-  it('ends exact and without duplicates when a create batch loses its response and every other request is throttled', async () => {
+  it('re-sends a create batch whose response was lost, and the transactionId keeps it from duplicating', async () => {
+    await setUp('lost-response', sampleBookings(now, 45));
+    // Inside $batch the fault acts on the whole connection: the first batch is performed, its answer lost.
+    world.emu.injectFault({ match: { method: 'POST', path: /\/events$/ }, kind: 'lost-response', times: 1 });
+    const result = await reconcile(null);
+    assert.equal(result.summary.created, 45);
+    assert.deepStrictEqual([world.emu.requests.batch, world.emu.requests['POST events']], [4, 65]);
+    assert.deepStrictEqual(owned(), expected());
+  });
+
+  it('ends exact and without duplicates when create responses are lost and every other request is throttled', async () => {
     await setUp('faults', sampleBookings(now, 45));
     world.emu.personCreateEvent(mailbox, PERSONAL_EVENT);
-    // Inside $batch the fault acts on the whole connection: the batch is performed, its answer lost.
-    world.emu.injectFault({ match: { method: 'POST', path: /\/events$/ }, kind: 'lost-response', times: 1 });
+    // The 20th and 40th creates lose their batch's answer: the first batch, then the client's own re-send
+    // of it, so the attempt fails and is retried whole.
+    world.emu.injectFault({ match: { method: 'POST', path: /\/events$/ }, kind: 'lost-response', every: 20, times: 2 });
     // Every other mailbox operation, top-level or inside $batch, as Outlook throttles per mailbox. Not the
     // $batch envelope: with it counted, a lone re-sent item would always land on the throttled turn.
     // Not the token endpoint: MSAL turns a 429 there into a 60 s client-side block, not a retry.
     world.emu.injectFault({ match: { path: /^\/v1\.0\/users\// }, kind: '429', every: 2, times: Infinity, retryAfterSeconds: 0 });
 
-    const scope = 'faults-attempt';
-    const result = await reconcileWithRetries(config, null, { mode: 'auto', now }, world.deps(scope));
-    assert.ok(result.attempts >= 2, 'the lost response failed the first attempt');
-    assert.ok(world.emu.requests['POST events'] > 45, 'some creates were throttled and sent again');
+    const result = await reconcileWithRetries(config, null, { mode: 'auto', now }, world.deps('faults-attempt'));
+    assert.ok(result.attempts >= 2, 'the lost responses failed the first attempt');
     assert.deepStrictEqual(owned(), expected());
     assert.ok(personal());
 
