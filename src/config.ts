@@ -9,6 +9,9 @@ import { PROJECT_ROOT } from './temporal/cli';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(0).max(65535);
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64, e.g. from: openssl rand -base64 32');
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((u) => u.replace(/\/+$/, ''));
 
 const envSchema = z
@@ -29,6 +32,20 @@ const envSchema = z
     WA_SECRETS_FILE: z.string().min(1).optional(),
     WA_WEBHOOK_PORT: port.optional(),
     WA_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (shared with WineAround for HMAC-SHA256)').optional(),
+    WA_PAYLOAD_KEY: base64Key.optional(),
+    WA_PAYLOAD_KEY_ID: z.string().regex(/^[\w.-]{1,32}$/, 'must be a short id such as k2').default('k1'),
+    WA_PAYLOAD_KEYS_OLD: z
+      .string()
+      .transform((v, ctx) => {
+        const entries = v.split(',').filter(Boolean).map((pair) => pair.split(':'));
+        if (entries.some(([id, key]) => !id || !base64Key.safeParse(key).success)) {
+          ctx.addIssue({ code: 'custom', message: 'must be id:base64key pairs separated by commas, each key 32 bytes' });
+        }
+        return Object.fromEntries(entries);
+      })
+      .optional(),
+    WA_CODEC_PORT: port.optional(),
+    WA_CODEC_CORS_ORIGIN: z.url().default('http://localhost:8233'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   })
   .refine((e) => !e.TEMPORAL_TLS_CERT === !e.TEMPORAL_TLS_KEY, {
@@ -64,6 +81,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       apiKey: e.TEMPORAL_API_KEY,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      /** Unset: payloads travel and rest in clear (a warning is logged). */
+      payloadKeys: {
+        current: e.WA_PAYLOAD_KEY ? { id: e.WA_PAYLOAD_KEY_ID, key: e.WA_PAYLOAD_KEY } : undefined,
+        old: e.WA_PAYLOAD_KEYS_OLD,
+      },
+      codecPort: e.WA_CODEC_PORT,
+      codecCorsOrigin: e.WA_CODEC_CORS_ORIGIN.replace(/\/+$/, ''),
     },
     dataDir,
     microsoft: { authorityHost: e.MS_AUTHORITY_HOST, graphBaseUrl: e.MS_GRAPH_BASE_URL, extraCaFile: e.WA_EXTRA_CA_FILE },

@@ -8,7 +8,9 @@ import { createLogger, installTemporalLogging } from './log';
 import { trustCertificateAuthorityFile } from './net/trust';
 import { FileAndEnvSecretStore, type SecretStore } from './secrets/store';
 import { connectClient, connectWorker } from './temporal/connection';
+import { startCodecServer } from './temporal/codec-server';
 import { startDevServer, type DevServer } from './temporal/dev-server';
+import { dataConverterFor } from './temporal/encryption';
 import { startWebhookServer } from './webhook/server';
 
 /**
@@ -28,6 +30,9 @@ export interface Service {
 
 export async function startService(config: ServiceConfig, logger: pino.Logger, secrets: SecretStore = new FileAndEnvSecretStore(config.secretsFile)): Promise<Service> {
   trustCertificateAuthorityFile(config.microsoft.extraCaFile);
+  const dataConverter = dataConverterFor(config.temporal.payloadKeys);
+  if (!dataConverter) logger.warn('WA_PAYLOAD_KEY is not set: workflow payloads (booking fields in signals, feed URLs) are stored unencrypted');
+  const codecPort = dataConverter ? config.temporal.codecPort : undefined;
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
     devServer = await startDevServer({
@@ -35,11 +40,16 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       uiPort: config.temporal.uiPort,
       dbFile: join(config.dataDir, 'temporal', 'dev.db'),
       namespace: config.temporal.namespace,
+      extraArgs: codecPort !== undefined ? ['--ui-codec-endpoint', `http://localhost:${codecPort}`] : [],
     });
   }
   const address = config.temporal.address ?? devServer!.address;
   let webhook: Server | undefined;
+  let codecServer: Server | undefined;
   try {
+    if (codecPort !== undefined) {
+      codecServer = await startCodecServer(dataConverter!.payloadCodecs![0], { port: codecPort, allowedOrigin: config.temporal.codecCorsOrigin });
+    }
     const connection = await connectWorker(config.temporal, address);
     const worker = await Worker.create({
       connection,
@@ -47,6 +57,7 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('./workflows'),
       activities: createActivities({ secrets, endpoints: config.microsoft }),
+      dataConverter,
       // In-flight Graph calls get time to finish before activities are cancelled.
       shutdownGraceTime: '20 seconds',
     });
@@ -58,13 +69,14 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       webhookUrl = `http://127.0.0.1:${port}/webhooks/winearound`;
     }
     const done = worker.run().finally(async () => {
-      await new Promise((r) => (webhook ? webhook.close(r) : r(undefined)));
+      for (const server of [webhook, codecServer]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
       await connection.close();
       await devServer?.stop();
     });
     return { address, uiUrl: devServer?.uiUrl, webhookUrl, done, shutdown: async () => { worker.shutdown(); await done; } };
   } catch (err) {
     webhook?.close();
+    codecServer?.close();
     await devServer?.stop();
     throw err;
   }

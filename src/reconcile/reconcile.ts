@@ -97,12 +97,15 @@ export async function reconcileIntegration(
     if (feed.notModified) throw classifyError(new Error('The feed answered 304 to an unconditional request.'));
 
     const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
+    const desiredIds = new Set(feed.events.map((e) => e.id));
+    // Past bookings outside the window stay as history; a booking still in the feed is ours wherever
+    // a person dragged it, or the plan would create a second copy.
     const owned = (await calendar.listOwned())
       .map((e) => {
         const o = toOwnedEvent(e);
         return o && { ...o, ...utcBounds(e) };
       })
-      .filter((o): o is NonNullable<typeof o> => o !== undefined && inWindow(o, window));
+      .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)));
     const p = plan({ customerId: config.customerId, desired: feed.events, actual: owned, options: mapping, guard: { maxDeleteShare: config.maxDeleteShare } });
     const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
 

@@ -164,6 +164,19 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
     await assertQuietReconcile(another.cursor);
   });
 
+  it('moves back an owned event a person dragged out of the sync window, without a second copy', async () => {
+    const bookings = sampleBookings(now, 20);
+    await setUp('dragged-out', bookings);
+    const first = await reconcile(null);
+    world.emu.personUpdateEvent(mailbox, graphIdOf(world.emu, mailbox, bookings[6].id), {
+      start: { dateTime: '2027-01-15T09:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2027-01-15T10:00:00', timeZone: 'UTC' },
+    });
+    const repaired = await reconcile(first.cursor);
+    assert.deepStrictEqual([repaired.summary.created, repaired.summary.updated], [0, 1]);
+    assert.deepStrictEqual(owned(), expected());
+  });
+
   it('falls back to a full pass without writes when the delta token has expired', async () => {
     await setUp('expired-delta', sampleBookings(now, 20));
     const first = await reconcile(null);

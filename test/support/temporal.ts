@@ -31,7 +31,12 @@ export function temporalEnv(): Promise<TemporalTestEnv> {
 }
 
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
+  // Built as the worker builds it: with the failure converter that encodes failure messages.
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    failureConverterPath: require.resolve('../../src/temporal/failure-converter'),
+    logger: quietBundlerLogger,
+  });
   return bundle;
 }
 
