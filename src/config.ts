@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from './temporal/cli';
@@ -53,6 +55,16 @@ const envSchema = z
     message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS client certificate and its key)',
   });
 
+/** A random key in the data folder, made on first use (git-ignored; readable by its owner only). */
+function localPayloadKey(dataDir: string): string {
+  const file = join(dataDir, 'payload-key');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 export type ServiceConfig = ReturnType<typeof loadConfig>;
 
 export class ConfigError extends Error {
@@ -82,11 +94,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       /** Unset: payloads travel and rest in clear (a warning is logged). */
+      // The embedded default encrypts too, with a key kept in the data folder and shared by the
+      // worker, the demo and the CLI on this machine.
       payloadKeys: {
-        current: e.WA_PAYLOAD_KEY ? { id: e.WA_PAYLOAD_KEY_ID, key: e.WA_PAYLOAD_KEY } : undefined,
+        current: e.WA_PAYLOAD_KEY
+          ? { id: e.WA_PAYLOAD_KEY_ID, key: e.WA_PAYLOAD_KEY }
+          : e.TEMPORAL_ADDRESS ? undefined : { id: 'local', key: localPayloadKey(dataDir) },
         old: e.WA_PAYLOAD_KEYS_OLD,
       },
-      codecPort: e.WA_CODEC_PORT,
+      codecPort: e.WA_CODEC_PORT ?? (e.TEMPORAL_ADDRESS ? undefined : 8234),
       codecCorsOrigin: e.WA_CODEC_CORS_ORIGIN.replace(/\/+$/, ''),
     },
     dataDir,

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadConfig, type ServiceConfig } from '../config';
+import { loadConfig } from '../config';
 import { applyDemoSetup, DEMO_SETUP, startMicrosoftEmulator } from '../emulator';
 import { createLogger, installTemporalLogging } from '../log';
 import { trustCertificateAuthority } from '../net/trust';
@@ -23,7 +21,7 @@ import { DEMO_PORTS } from './ports';
 const CUSTOMER = 'demo';
 
 async function main(): Promise<void> {
-  const base = withDemoPayloadKey(loadConfig());
+  const base = loadConfig();
   const logger = createLogger(base.logLevel);
   installTemporalLogging(logger);
 
@@ -79,21 +77,6 @@ wa-outlook-sync demo is running. Ctrl+C stops everything.
   await client.connection.close();
   await feed.close();
   await microsoft.close();
-}
-
-/**
- * The demo encrypts payloads like production: with a key kept in the data folder (so that the
- * persisted workflows stay readable across demo runs), and a codec server for the Temporal UI.
- */
-function withDemoPayloadKey(config: ServiceConfig): ServiceConfig {
-  if (config.temporal.payloadKeys.current) return config;
-  const file = join(config.dataDir, 'payload-key');
-  if (!existsSync(file)) {
-    mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
-  }
-  const current = { id: 'demo', key: readFileSync(file, 'utf8').trim() };
-  return { ...config, temporal: { ...config.temporal, payloadKeys: { ...config.temporal.payloadKeys, current }, codecPort: config.temporal.codecPort ?? DEMO_PORTS.codec } };
 }
 
 main().catch((err) => {

@@ -17,18 +17,19 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /**
  * A pooled keep-alive socket that the server closed while the process was busy (a large feed
  * parse blocks the event loop for seconds) fails the next request before any answer
- * (nodejs/undici#3492). Every request this service sends is safe to send again: reads, and writes
- * that are idempotent by design (create transactionId, PATCH of a full state, DELETE of a missing
- * event is done).
+ * (nodejs/undici#3492).
  */
 const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const isStaleConnection = (err: unknown) =>
   err instanceof TypeError && STALE_CONNECTION_CODES.has(String((err.cause as { code?: unknown } | undefined)?.code));
 
-/** Runs before every HTTP request the client sends (retries included): counting, heartbeats, one re-send on a stale connection. */
+/** Runs before every HTTP request the client sends (retries included): counting, heartbeats, and, if asked, one re-send on a stale connection. */
 class RequestHook implements Middleware {
   private next?: Middleware;
-  constructor(private readonly onRequest: () => void) {}
+  constructor(
+    private readonly onRequest: () => void,
+    private readonly resendOnStaleConnection: boolean,
+  ) {}
   async execute(context: Context): Promise<void> {
     const given = context.options?.signal;
     for (let attempt = 1; ; attempt++) {
@@ -39,7 +40,7 @@ class RequestHook implements Middleware {
       try {
         return await this.next!.execute(context);
       } catch (err) {
-        if (attempt > 1 || !isStaleConnection(err)) throw err;
+        if (!this.resendOnStaleConnection || attempt > 1 || !isStaleConnection(err)) throw err;
       }
     }
   }
@@ -52,17 +53,25 @@ export interface GraphClientOptions {
   graphBaseUrl: string;
   getAccessToken: () => Promise<string>;
   onRequest?: () => void;
+  /**
+   * Send a request once more when its connection turns out stale. Only for callers whose every
+   * request may be repeated: reads, and the sync's writes, idempotent by design (create with a
+   * transactionId, PATCH of a full state, DELETE where a missing event counts as done).
+   */
+  resendOnStaleConnection?: boolean;
 }
 
 /** The official Graph client with a middleware chain: auth → bounded retry on 429/503/504 → hook → fetch. */
-export function createGraphClient({ graphBaseUrl, getAccessToken, onRequest = () => undefined }: GraphClientOptions): Client {
+export function createGraphClient({
+  graphBaseUrl, getAccessToken, onRequest = () => undefined, resendOnStaleConnection = false,
+}: GraphClientOptions): Client {
   const auth = new AuthenticationHandler({ getAccessToken });
   // shouldRetry is handed the configured base delay, not the server's: judge the Retry-After itself.
   const retry = new RetryHandler(
     new RetryHandlerOptions(1, 3, (_delay, _attempt, _request, _options, response) =>
       (retryAfterMs(response.headers) ?? 0) <= IN_CALL_RETRY_LIMIT_SECONDS * 1000),
   );
-  const hook = new RequestHook(onRequest);
+  const hook = new RequestHook(onRequest, resendOnStaleConnection);
   const http = new HTTPMessageHandler();
   auth.setNext(retry);
   retry.setNext(hook);

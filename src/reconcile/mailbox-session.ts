@@ -55,6 +55,7 @@ export async function openMailboxSession(config: IntegrationConfig, deps: SyncDe
   const client = createGraphClient({
     graphBaseUrl: deps.endpoints.graphBaseUrl,
     getAccessToken,
+    resendOnStaleConnection: true,
     onRequest: () => {
       requests.graph += 1;
       deps.heartbeat?.();

@@ -29,6 +29,15 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/** Fails clearly when a fixed port is taken, rather than talking to whatever answers there. */
+async function assertPortFree(port: number, what: string): Promise<void> {
+  await new Promise<void>((resolveCheck, reject) => {
+    const probe = createServer();
+    probe.once('error', () => reject(new Error(`Port ${port} (${what}) is in use: is another worker, demo or Temporal dev server running? Stop it, or set TEMPORAL_DEV_PORT / TEMPORAL_UI_PORT.`)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolveCheck()));
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -80,6 +89,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const port = options.port || (await freePort());
   const uiPort = options.uiPort === false ? false : options.uiPort || (await freePort());
   const namespace = options.namespace ?? 'default';
+  await assertPortFree(port, 'Temporal frontend');
+  if (uiPort) await assertPortFree(uiPort, 'Temporal web UI');
   const searchAttributeArgs = projectSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
 
   if (cli.source === 'download') {
