@@ -10,13 +10,19 @@ import type { EventTime } from './model';
 const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+const canonicalZones = new Map<string, string | undefined>();
+
 /** The canonical spelling of an IANA zone name (e.g. "europe/rome" → "Europe/Rome"), or undefined if unknown. */
 export function canonicalZone(name: string): string | undefined {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
+  // Cached: building an Intl.DateTimeFormat per call was nearly half of a large feed's parse time.
+  if (!canonicalZones.has(name)) {
+    try {
+      canonicalZones.set(name, new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
+    } catch {
+      canonicalZones.set(name, undefined);
+    }
   }
+  return canonicalZones.get(name);
 }
 
 /** True for a valid calendar date written YYYY-MM-DD. */
