@@ -23,9 +23,12 @@ export interface ExpiryFinding {
   evidence: string;
 }
 
-const UNREADABLE =
-  'Its expiry date cannot be read with Calendars.ReadWrite alone (Graph needs Application.Read.All for the app\'s passwordCredentials); ' +
-  'look it up in Entra admin center > App registrations > the app > Certificates & secrets > Expires.';
+/** Names the roles the token does hold: with RBAC for Applications it may hold none at all. */
+function unreadable(roles: string[]): string {
+  const held = roles.length === 0 ? 'a token without application roles' : `${roles.join(', ')}${roles.length === 1 ? ' alone' : ''}`;
+  return `Its expiry date cannot be read with ${held} (Graph needs Application.Read.All for the app's passwordCredentials); ` +
+    'look it up in Entra admin center > App registrations > the app > Certificates & secrets > Expires.';
+}
 
 /** The expiry of the secret in use among the app's secrets, matched by hint; the earliest when several share it. */
 export function secretExpiry(credentials: PasswordCredential[], secret: string, now: Date): ExpiryFinding {
@@ -42,7 +45,7 @@ export function secretExpiry(credentials: PasswordCredential[], secret: string, 
 }
 
 export async function readSecretExpiry(client: Client, clientId: string, secret: string, roles: string[], now: Date): Promise<ExpiryFinding> {
-  if (!roles.some((r) => APPLICATION_READ_ROLES.includes(r))) return { expiringSoon: false, evidence: UNREADABLE };
+  if (!roles.some((r) => APPLICATION_READ_ROLES.includes(r))) return { expiringSoon: false, evidence: unreadable(roles) };
   try {
     const app = (await client.api(`/applications(appId='${encodeURIComponent(clientId)}')`).select('passwordCredentials').get()) as {
       passwordCredentials?: PasswordCredential[];
@@ -50,6 +53,6 @@ export async function readSecretExpiry(client: Client, clientId: string, secret:
     return secretExpiry(app.passwordCredentials ?? [], secret, now);
   } catch (err) {
     const e = err as { statusCode?: number; code?: string };
-    return { expiringSoon: false, evidence: `Graph did not show the app's secrets (${e.statusCode ?? ''} ${e.code ?? (err as Error).name}). ${UNREADABLE}` };
+    return { expiringSoon: false, evidence: `Graph did not show the app's secrets (${e.statusCode ?? ''} ${e.code ?? (err as Error).name}). ${unreadable(roles)}` };
   }
 }

@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Mailbox } from './graph/mailbox';
-import { AccessPolicySetup, AppSetup, CalendarPermissionSetup, SecretSetup, TenantSetup, UserSetup } from './types';
+import {
+  AccessPolicySetup, AppSetup, CalendarPermissionSetup, RBAC_CALENDAR_ROLES, RbacAssignmentSetup, RbacCalendarRole, SecretSetup,
+  TenantSetup, UserSetup,
+} from './types';
 
 export interface Tenant { id: string; domain: string }
+/** A secret as Entra keeps it: `keyId` and `addedAt` are what Graph lists as keyId / startDateTime. */
+export interface StoredSecret extends SecretSetup { keyId: string; addedAt: Date }
 export interface App {
-  tenantId: string; clientId: string; displayName: string; servicePrincipalId: string;
-  secrets: SecretSetup[]; roles: string[]; delegatedScopes: string[];
+  tenantId: string; clientId: string; displayName: string;
+  /** The application object's id (Graph `id`), distinct from clientId (`appId`) and the service principal. */
+  objectId: string; servicePrincipalId: string;
+  secrets: StoredSecret[]; roles: string[]; delegatedScopes: string[];
 }
 export interface User {
   tenantId: string; id: string; userPrincipalName: string; displayName: string;
@@ -13,13 +20,16 @@ export interface User {
 }
 
 const lower = (s: string): string => s.toLowerCase();
+const appKey = (app: App): string => `${app.tenantId}|${app.clientId}`;
 
-/** Tenants, app registrations, users with their mailboxes, and Exchange access policies. */
+/** Tenants, app registrations, users with their mailboxes, and Exchange access policies and RBAC assignments. */
 export class Directory {
   private readonly tenants = new Map<string, Tenant>();
   private readonly apps = new Map<string, App>();
   private readonly users = new Map<string, User>();
   private readonly policies = new Map<string, Set<string>>();
+  /** App key -> RBAC role -> user ids in the role's scope. */
+  private readonly rbac = new Map<string, Map<RbacCalendarRole, Set<string>>>();
 
   addTenant(setup: TenantSetup): Tenant {
     if (!setup.id) throw new Error('addTenant: id is required (a tenant GUID or name)');
@@ -37,13 +47,15 @@ export class Directory {
   addApp(setup: AppSetup): App {
     const tenant = this.requireTenant(setup.tenantId, 'addApp');
     if (!setup.clientId) throw new Error('addApp: clientId is required');
-    if (!Array.isArray(setup.secrets)) throw new Error('addApp: secrets must be an array of { value, expiresAt? }');
+    if (!Array.isArray(setup.secrets)) throw new Error('addApp: secrets must be an array of { value, expiresAt?, displayName? }');
+    const addedAt = new Date();
     const app: App = {
       tenantId: tenant.id, clientId: lower(setup.clientId), displayName: setup.displayName ?? 'Emulated app',
-      servicePrincipalId: randomUUID(), secrets: [...setup.secrets], roles: [...(setup.roles ?? [])],
+      objectId: randomUUID(), servicePrincipalId: randomUUID(),
+      secrets: setup.secrets.map((s) => ({ ...s, keyId: randomUUID(), addedAt })), roles: [...(setup.roles ?? [])],
       delegatedScopes: [...(setup.delegatedScopes ?? [])],
     };
-    this.apps.set(`${tenant.id}|${app.clientId}`, app);
+    this.apps.set(appKey(app), app);
     return app;
   }
 
@@ -83,18 +95,51 @@ export class Directory {
 
   setAccessPolicy(setup: AccessPolicySetup): void {
     const tenant = this.requireTenant(setup.tenantId, 'setAccessPolicy');
-    const allowed = setup.allowedUsers.map((u) => {
-      const user = this.findUser(tenant.id, u);
-      if (!user) throw new Error(`setAccessPolicy: allowedUsers entry ${u} is not a user of tenant ${tenant.id}`);
-      return user.id;
-    });
+    const allowed = this.userIds(tenant, setup.allowedUsers, 'setAccessPolicy: allowedUsers');
     this.policies.set(`${tenant.id}|${lower(setup.clientId)}`, new Set(allowed));
+  }
+
+  /** Adds to the app's assignments of this role (assignments are additive, like several New-ManagementRoleAssignment). */
+  addRbacAssignment(setup: RbacAssignmentSetup): void {
+    const tenant = this.requireTenant(setup.tenantId, 'addRbacAssignment');
+    if (!RBAC_CALENDAR_ROLES.includes(setup.role)) {
+      throw new Error(`addRbacAssignment: role must be one of ${RBAC_CALENDAR_ROLES.map((r) => `'${r}'`).join(', ')}, not '${setup.role}'`);
+    }
+    const app = this.findApp(tenant.id, setup.clientId ?? '');
+    if (!app) throw new Error(`addRbacAssignment: clientId ${setup.clientId} is not an app of tenant ${tenant.id}; call addApp first`);
+    if (!Array.isArray(setup.mailboxes) || setup.mailboxes.length === 0) {
+      throw new Error('addRbacAssignment: mailboxes must list at least one userPrincipalName or user id (the management scope)');
+    }
+    const ids = this.userIds(tenant, setup.mailboxes, 'addRbacAssignment: mailboxes');
+    const roles = this.rbac.get(appKey(app)) ?? new Map<RbacCalendarRole, Set<string>>();
+    roles.set(setup.role, new Set([...(roles.get(setup.role) ?? []), ...ids]));
+    this.rbac.set(appKey(app), roles);
+  }
+
+  /** Whether the app holds any of these RBAC roles, for any mailbox. */
+  hasRbacRole(app: App, roles: readonly RbacCalendarRole[]): boolean {
+    const assigned = this.rbac.get(appKey(app));
+    return roles.some((role) => (assigned?.get(role)?.size ?? 0) > 0);
+  }
+
+  /** Whether one of these RBAC roles is assigned to the app with the user's mailbox in scope. */
+  rbacGrants(app: App, user: User, roles: readonly RbacCalendarRole[]): boolean {
+    const assigned = this.rbac.get(appKey(app));
+    return roles.some((role) => assigned?.get(role)?.has(user.id) ?? false);
   }
 
   /** No policy = the app reaches every mailbox of the tenant (Calendars.ReadWrite is tenant-wide). */
   policyAllows(app: App, user: User): boolean {
-    const allowed = this.policies.get(`${app.tenantId}|${app.clientId}`);
+    const allowed = this.policies.get(appKey(app));
     return !allowed || allowed.has(user.id);
+  }
+
+  private userIds(tenant: Tenant, refs: string[], field: string): string[] {
+    return refs.map((ref) => {
+      const user = this.findUser(tenant.id, ref);
+      if (!user) throw new Error(`${field} entry ${ref} is not a user of tenant ${tenant.id}; add it with addUser first`);
+      return user.id;
+    });
   }
 
   private requireTenant(tenantId: string, operation: string): Tenant {

@@ -7,7 +7,7 @@ import { renderEvent } from './graph/event-view';
 import { createHttpApp } from './server';
 import { createLoopbackCertificate } from './tls';
 import {
-  AccessPolicySetup, AppSetup, CalendarPermissionSetup, EventInput, FaultSpec, GraphEvent, TenantSetup,
+  AccessPolicySetup, AppSetup, CalendarPermissionSetup, EventInput, FaultSpec, GraphEvent, RbacAssignmentSetup, TenantSetup,
   ThrottlingSettings, UserSetup,
 } from './types';
 
@@ -28,6 +28,8 @@ export interface MicrosoftEmulator {
   addApp(setup: AppSetup): void;
   addUser(setup: UserSetup): { id: string; userPrincipalName: string };
   setAccessPolicy(setup: AccessPolicySetup): void;
+  /** Exchange RBAC for Applications: a calendar role for the app, scoped to these mailboxes (additive). */
+  addRbacAssignment(setup: RbacAssignmentSetup): void;
   setCalendarPermissions(upn: string, permissions: CalendarPermissionSetup[]): void;
 
   /** The mailbox's events in Graph shape (UTC, HTML body, all extended properties), by start. */
@@ -89,6 +91,7 @@ function createFacade(ctx: EmulatorContext, caPem: string, close: () => Promise<
       return { id: user.id, userPrincipalName: user.userPrincipalName };
     },
     setAccessPolicy: (setup) => directory.setAccessPolicy(setup),
+    addRbacAssignment: (setup) => directory.addRbacAssignment(setup),
     setCalendarPermissions: (upn, permissions) => {
       directory.requireUserByUpn(upn).calendarPermissions = permissions.map((p) => ({ ...p, emailAddress: { ...p.emailAddress } }));
     },

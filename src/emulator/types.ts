@@ -2,7 +2,8 @@
 
 export interface TenantSetup { id: string; domain?: string }
 
-export interface SecretSetup { value: string; expiresAt?: Date }
+/** A client secret. Graph lists it (application-get) with `hint` = its first 3 characters; no expiresAt = never expires, listed with endDateTime null. */
+export interface SecretSetup { value: string; expiresAt?: Date; displayName?: string }
 
 export interface AppSetup {
   tenantId: string;
@@ -27,6 +28,17 @@ export interface UserSetup {
 }
 
 export interface AccessPolicySetup { tenantId: string; clientId: string; allowedUsers: string[] }
+
+/** Exchange Online "RBAC for Applications" calendar roles (management role names). */
+export const RBAC_CALENDAR_ROLES = ['Application Calendars.Read', 'Application Calendars.ReadWrite'] as const;
+export type RbacCalendarRole = (typeof RBAC_CALENDAR_ROLES)[number];
+
+/**
+ * A management role assignment for the app's service principal, scoped to these mailboxes
+ * (New-ManagementRoleAssignment -App … -Role … -CustomResourceScope …). Grants never appear in the
+ * token and add to Entra-consented roles. https://learn.microsoft.com/exchange/permissions-exo/application-rbac
+ */
+export interface RbacAssignmentSetup { tenantId: string; clientId: string; role: RbacCalendarRole; mailboxes: string[] }
 
 export interface CalendarPermissionSetup {
   emailAddress: { name: string; address: string };

@@ -24,6 +24,12 @@ const APPS = {
   delegatedOnly: 'b2c3d4e5-0000-4000-8000-000000000003',
   expired: 'b2c3d4e5-0000-4000-8000-000000000004',
   scoped: 'b2c3d4e5-0000-4000-8000-000000000005',
+  expiringSoon: 'b2c3d4e5-0000-4000-8000-000000000006',
+  expiringLater: 'b2c3d4e5-0000-4000-8000-000000000007',
+  expiringUnreadable: 'b2c3d4e5-0000-4000-8000-000000000008',
+  ownedByReader: 'b2c3d4e5-0000-4000-8000-000000000009',
+  rbacScoped: 'b2c3d4e5-0000-4000-8000-00000000000a',
+  rbacElsewhere: 'b2c3d4e5-0000-4000-8000-00000000000b',
   unknown: 'b2c3d4e5-0000-4000-8000-0000000000ff',
 };
 const MAILBOXES = {
@@ -33,6 +39,9 @@ const MAILBOXES = {
   unlicensed: `exstaff@${DOMAIN}`,
   other: `amministrazione@${DOMAIN}`,
 };
+/** An hour past whole days, so "in N days" does not depend on how long the run takes. */
+const inDays = (days: number): Date => new Date(Date.now() + days * 86_400_000 + 3_600_000);
+const EXPIRES = { soon: inDays(10), later: inDays(200) };
 const STAFF = { name: 'Giulia Bianchi', address: `giulia@${DOMAIN}` };
 const CUSTOMER = 'cantina-rossi';
 
@@ -57,6 +66,15 @@ describe('diagnosis: diagnoseSetup against the emulator', () => {
     app(APPS.noConsent, []);
     app(APPS.delegatedOnly, [], { delegatedScopes: ['Calendars.ReadWrite'] });
     app(APPS.scoped, ['Calendars.ReadWrite']);
+    const expiring = (clientId: string, expiresAt: Date, roles: string[]) =>
+      emu.addApp({ tenantId: TENANT, clientId, secrets: [{ value: SECRET, expiresAt }], roles: ['Calendars.ReadWrite', ...roles] });
+    expiring(APPS.expiringSoon, EXPIRES.soon, ['Application.Read.All']);
+    expiring(APPS.expiringLater, EXPIRES.later, ['Application.Read.All']);
+    expiring(APPS.expiringUnreadable, EXPIRES.soon, []);
+    expiring(APPS.ownedByReader, EXPIRES.soon, ['Application.ReadWrite.OwnedBy']);
+    // Least privilege per docs/setup.md step 5a: no Entra consent, an Exchange RBAC assignment instead.
+    app(APPS.rbacScoped, []);
+    app(APPS.rbacElsewhere, []);
     emu.addApp({
       tenantId: TENANT, clientId: APPS.expired, roles: ['Calendars.ReadWrite'],
       secrets: [{ value: OLD_SECRET, expiresAt: new Date(Date.now() - 86_400_000) }],
@@ -67,6 +85,10 @@ describe('diagnosis: diagnoseSetup against the emulator', () => {
     emu.addUser({ tenantId: TENANT, userPrincipalName: MAILBOXES.unlicensed, licensed: false });
     emu.addUser({ tenantId: TENANT, userPrincipalName: MAILBOXES.other });
     emu.setAccessPolicy({ tenantId: TENANT, clientId: APPS.scoped, allowedUsers: [MAILBOXES.other] });
+    const rbac = (clientId: string, mailbox: string) =>
+      emu.addRbacAssignment({ tenantId: TENANT, clientId, role: 'Application Calendars.ReadWrite', mailboxes: [mailbox] });
+    rbac(APPS.rbacScoped, MAILBOXES.calendar);
+    rbac(APPS.rbacElsewhere, MAILBOXES.other);
     emu.setCalendarPermissions(MAILBOXES.calendar, [{ emailAddress: STAFF, role: 'read' }]);
     emu.setCalendarPermissions(MAILBOXES.shared, [
       { emailAddress: STAFF, role: 'read' },
@@ -188,6 +210,63 @@ describe('diagnosis: diagnoseSetup against the emulator', () => {
     const report = await diagnose({ clientId: APPS.delegatedOnly });
     assertOnly(report, 'permission', 'fail', 'CONSENT_MISSING');
     assert.match(byCheck(report, 'permission').evidence, /Delegated permission/);
+  });
+
+  it('warns about a secret expiring in 10 days, with its date, when Graph shows the app\'s secrets', async () => {
+    const report = await diagnose({ clientId: APPS.expiringSoon });
+    assertOnly(report, 'client-secret', 'warn', 'SECRET_EXPIRING');
+    const finding = byCheck(report, 'client-secret');
+    assert.match(finding.evidence, new RegExp(`expires on ${EXPIRES.soon.toISOString().slice(0, 10)}, in 10 days`));
+    assert.match(finding.fix, /Certificates & secrets: add a new client secret/);
+  });
+
+  it('passes a secret expiring in 200 days and says when', async () => {
+    const report = await diagnose({ clientId: APPS.expiringLater });
+    assert.deepEqual(report.checks.filter((c) => c.status !== 'pass'), []);
+    assert.match(byCheck(report, 'client-secret').evidence, new RegExp(`expires on ${EXPIRES.later.toISOString().slice(0, 10)}, in 200 days`));
+  });
+
+  it('says plainly that the expiry cannot be read without a directory role, and passes the secret', async () => {
+    // The secret does expire in 10 days, but only Application.Read.All (or similar) could show it.
+    emu.resetCounters();
+    const report = await diagnose({ clientId: APPS.expiringUnreadable });
+    assert.deepEqual(report.checks.filter((c) => c.status !== 'pass'), []);
+    const evidence = byCheck(report, 'client-secret').evidence;
+    assert.match(evidence, /expiry date cannot be read with Calendars\.ReadWrite alone/);
+    assert.match(evidence, /Certificates & secrets > Expires/);
+    assert.doesNotMatch(evidence, /expires on/);
+    assert.equal(emu.requests['GET application'], undefined, 'without a directory role Graph is not asked');
+  });
+
+  it('reports Graph\'s refusal when a role such as Application.ReadWrite.OwnedBy does not cover the app', async () => {
+    const report = await diagnose({ clientId: APPS.ownedByReader });
+    assert.deepEqual(report.checks.filter((c) => c.status !== 'pass'), []);
+    assert.match(byCheck(report, 'client-secret').evidence,
+      /403 Authorization_RequestDenied\)\. Its expiry date cannot be read with Calendars\.ReadWrite, Application\.ReadWrite\.OwnedBy \(/);
+  });
+
+  it('passes every check of a token without roles when an RBAC for Applications assignment grants the mailbox', async () => {
+    const before = JSON.stringify(emu.events(MAILBOXES.calendar));
+    emu.resetCounters();
+    const report = await diagnose({ clientId: APPS.rbacScoped });
+    assert.deepEqual(report.checks.filter((c) => c.status !== 'pass'), []);
+    assert.equal(report.ok, true);
+    const permission = byCheck(report, 'permission').evidence;
+    assert.match(permission, /carries no application roles at all/);
+    assert.match(permission, /RBAC for Applications/);
+    assert.match(byCheck(report, 'client-secret').evidence, /cannot be read with a token without application roles/);
+    assert.equal(emu.requests['POST events'], 1);
+    assert.equal(emu.requests['DELETE event'], 1);
+    assert.equal(JSON.stringify(emu.events(MAILBOXES.calendar)), before);
+  });
+
+  it('names missing consent for a token without roles and no RBAC assignment for the mailbox', async () => {
+    for (const clientId of [APPS.noConsent, APPS.rbacElsewhere]) {
+      const report = await diagnose({ clientId });
+      assertOnly(report, 'permission', 'fail', 'CONSENT_MISSING');
+      assert.match(byCheck(report, 'permission').evidence, /nor does an Exchange RBAC for Applications assignment grant the mailbox \(Graph answered 403 ErrorAccessDenied/);
+      assertSkippedAfter(report, 'permission');
+    }
   });
 
   it('names a mailbox that does not exist (ErrorInvalidUser)', async () => {

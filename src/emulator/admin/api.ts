@@ -2,6 +2,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { GraphHttpError, graphErrorBody } from '../graph/errors';
 import type { MicrosoftEmulator } from '../index';
+import { RBAC_CALENDAR_ROLES } from '../types';
 import { calendarPage } from './calendar-page';
 
 /**
@@ -13,7 +14,7 @@ const schemas = {
   tenant: z.object({ id: z.string().min(1), domain: z.string().optional() }),
   app: z.object({
     tenantId: z.string().min(1), clientId: z.string().min(1), displayName: z.string().optional(),
-    secrets: z.array(z.object({ value: z.string().min(1), expiresAt: date.optional() })),
+    secrets: z.array(z.object({ value: z.string().min(1), expiresAt: date.optional(), displayName: z.string().optional() })),
     roles: z.array(z.string()).optional(), delegatedScopes: z.array(z.string()).optional(),
   }),
   user: z.object({
@@ -21,6 +22,9 @@ const schemas = {
     displayName: z.string().optional(), mailbox: z.boolean().optional(), licensed: z.boolean().optional(),
   }),
   policy: z.object({ tenantId: z.string().min(1), clientId: z.string().min(1), allowedUsers: z.array(z.string()) }),
+  rbac: z.object({
+    tenantId: z.string().min(1), clientId: z.string().min(1), role: z.enum(RBAC_CALENDAR_ROLES), mailboxes: z.array(z.string()).min(1),
+  }),
   permissions: z.array(z.object({ emailAddress: z.object({ name: z.string(), address: z.string() }), role: z.string() })),
   event: z.record(z.string(), z.unknown()),
   throttling: z.object({
@@ -48,6 +52,7 @@ export function adminRouter(emulator: MicrosoftEmulator): express.Router {
   router.post('/apps', (req, res) => ok(res, emulator.addApp(schemas.app.parse(req.body)), 201));
   router.post('/users', (req, res) => ok(res, emulator.addUser(schemas.user.parse(req.body)), 201));
   router.put('/access-policies', (req, res) => ok(res, emulator.setAccessPolicy(schemas.policy.parse(req.body))));
+  router.post('/rbac-assignments', (req, res) => ok(res, emulator.addRbacAssignment(schemas.rbac.parse(req.body)), 201));
   router.put('/mailboxes/:upn/calendar-permissions', (req, res) =>
     ok(res, emulator.setCalendarPermissions(upn(req), schemas.permissions.parse(req.body))));
   router.get('/mailboxes/:upn/events', (req, res) => ok(res, { value: emulator.events(upn(req)) }));

@@ -2,10 +2,15 @@ import jwt from 'jsonwebtoken';
 import { App, Directory, User } from '../directory';
 import { SigningKey } from '../entra/signing-key';
 import { GRAPH_RESOURCE } from '../entra/token';
+import { RbacCalendarRole } from '../types';
 import { GraphHttpError } from './errors';
 
 export interface Principal { app: App; roles: string[] }
 
+const insufficientPrivileges = (): GraphHttpError =>
+  new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+const resourceNotFound = (ref: string): GraphHttpError =>
+  new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`);
 const invalidToken = (message: string): GraphHttpError => new GraphHttpError(401, 'InvalidAuthenticationToken', message);
 
 /**
@@ -33,22 +38,32 @@ export function authenticate(directory: Directory, key: SigningKey, authorizatio
   return { app, roles: Array.isArray(claims.roles) ? (claims.roles as string[]) : [] };
 }
 
+const CALENDAR_ROLES = { read: ['Calendars.Read', 'Calendars.ReadWrite', 'Calendars.ReadBasic'], write: ['Calendars.ReadWrite'] };
+const RBAC_ROLES: Record<'read' | 'write', RbacCalendarRole[]> = {
+  read: ['Application Calendars.Read', 'Application Calendars.ReadWrite'],
+  write: ['Application Calendars.ReadWrite'],
+};
+const accessDenied = (): GraphHttpError => new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+
 /**
- * Calendar access for an app-only token: a Calendars.* role (read or write as needed), then the
- * mailbox (ErrorInvalidUser / MailboxNotEnabledForRESTAPI), then Exchange application access
- * policy / RBAC scope ("Access to OData is disabled.").
- * https://learn.microsoft.com/graph/auth-limit-mailbox-access
+ * Calendar access for an app-only token: a Calendars.* role in the token or an Exchange RBAC for
+ * Applications calendar role (read or write as needed), then the mailbox (ErrorInvalidUser /
+ * MailboxNotEnabledForRESTAPI), then Exchange's scoping: an RBAC assignment whose scope holds the
+ * mailbox grants it (additive to Entra consent); otherwise the Entra role applies, limited by an
+ * application access policy ("Access to OData is disabled.").
+ * https://learn.microsoft.com/graph/auth-limit-mailbox-access , https://learn.microsoft.com/exchange/permissions-exo/application-rbac
  */
 export function authorizeMailbox(directory: Directory, principal: Principal, userRef: string, write: boolean): User {
-  const accepted = write ? ['Calendars.ReadWrite'] : ['Calendars.Read', 'Calendars.ReadWrite', 'Calendars.ReadBasic'];
-  if (!principal.roles.some((r) => accepted.includes(r))) {
-    throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
-  }
+  const need = write ? 'write' : 'read';
+  const entraGranted = principal.roles.some((r) => CALENDAR_ROLES[need].includes(r));
+  if (!entraGranted && !directory.hasRbacRole(principal.app, RBAC_ROLES[need])) throw accessDenied();
   const user = directory.findUser(principal.app.tenantId, userRef);
   if (!user) throw new GraphHttpError(404, 'ErrorInvalidUser', `The requested user '${userRef}' is invalid.`);
   if (!user.hasMailbox || !user.licensed) {
     throw new GraphHttpError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
   }
+  if (directory.rbacGrants(principal.app, user, RBAC_ROLES[need])) return user;
+  if (!entraGranted) throw accessDenied();
   if (!directory.policyAllows(principal.app, user)) {
     throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access to OData is disabled.');
   }
@@ -61,13 +76,21 @@ export function authorizeMailbox(directory: Directory, principal: Principal, use
  */
 export function authorizeDirectoryRead(directory: Directory, principal: Principal, userRef: string): User {
   const accepted = ['User.Read.All', 'User.ReadBasic.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-  if (!principal.roles.some((r) => accepted.includes(r))) {
-    throw new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-  }
+  if (!principal.roles.some((r) => accepted.includes(r))) throw insufficientPrivileges();
   const user = directory.findUser(principal.app.tenantId, userRef);
-  if (!user) {
-    throw new GraphHttpError(404, 'Request_ResourceNotFound',
-      `Resource '${userRef}' does not exist or one of its queried reference-property objects are not present.`);
-  }
+  if (!user) throw resourceNotFound(userRef);
   return user;
+}
+
+/**
+ * `GET /applications(appId='…')` needs Application.Read.All, Application.ReadWrite.All or
+ * Directory.Read(Write).All. Application.ReadWrite.OwnedBy covers only apps the caller owns, and
+ * emulated apps have no owners. https://learn.microsoft.com/graph/api/application-get#permissions
+ */
+export function authorizeApplicationRead(directory: Directory, principal: Principal, appId: string): App {
+  const accepted = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+  if (!principal.roles.some((r) => accepted.includes(r))) throw insufficientPrivileges();
+  const app = directory.findApp(principal.app.tenantId, appId);
+  if (!app) throw resourceNotFound(appId);
+  return app;
 }

@@ -1,4 +1,4 @@
-import { User } from '../directory';
+import { App, User } from '../directory';
 import { EmulatorContext } from '../context';
 import { Principal } from './auth';
 import { Preferences } from './prefer';
@@ -18,12 +18,17 @@ export interface GraphCall {
 
 export interface GraphResult { status: number; headers: Record<string, string>; body?: unknown }
 
-/** A routed, authorised call on one mailbox (or directory user). */
-export interface MailboxCall {
+/** A routed, authenticated call. */
+interface RoutedCall {
   call: GraphCall;
   ctx: EmulatorContext;
   principal: Principal;
-  user: User;
   params: Record<string, string>;
   prefs: Preferences;
 }
+
+/** An authorised call on one mailbox (or directory user). */
+export interface MailboxCall extends RoutedCall { user: User }
+
+/** An authorised read of an application object. */
+export interface ApplicationCall extends RoutedCall { application: App }

@@ -30,7 +30,7 @@ export function parseEventQuery(query: URLSearchParams): EventQuery {
     throw badRequest(`The emulator supports only $orderby=start/dateTime, not '${orderBy}'.`);
   }
   return {
-    select: parseSelect(query.get('$select')),
+    select: parseSelect(query.get('$select'), EVENT_PROPERTIES, 'microsoft.graph.event', 'RequestBroker--ParseUri'),
     expandKeys: parseExpand(query.get('$expand')),
     filter: parseFilter(query.get('$filter')),
     top: integerOption(query, '$top', 1),
@@ -46,13 +46,12 @@ function integerOption(query: URLSearchParams, name: string, min: number): numbe
   return value;
 }
 
-function parseSelect(raw: string | null): Set<string> | undefined {
+/** `$select=a,b` against a type's properties; an unknown one answers 400 with the error code of the type's workload. */
+export function parseSelect(raw: string | null, properties: readonly string[], typeName: string, errorCode: string): Set<string> | undefined {
   if (raw === null) return undefined;
   const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of names) {
-    if (!EVENT_PROPERTIES.includes(name)) {
-      throw badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.event'.`, 'RequestBroker--ParseUri');
-    }
+    if (!properties.includes(name)) throw badRequest(`Could not find a property named '${name}' on type '${typeName}'.`, errorCode);
   }
   return new Set(names);
 }

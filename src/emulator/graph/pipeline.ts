@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EmulatorContext } from '../context';
 import { delay } from '../faults';
 import { FaultSpec } from '../types';
-import { authenticate, authorizeDirectoryRead, authorizeMailbox } from './auth';
+import { authenticate, authorizeApplicationRead, authorizeDirectoryRead, authorizeMailbox } from './auth';
 import { executeBatch } from './batch';
 import { ConnectionFate, GraphCall, GraphResult, MailboxCall } from './call';
 import { badRequest, graphErrorBody, GraphHttpError } from './errors';
@@ -39,24 +39,33 @@ async function dispatch(ctx: EmulatorContext, call: GraphCall, inBatch: boolean)
     return executeBatch(call, (inner) => executeGraphCall(ctx, inner, true));
   }
   if (/^\/me(\/|$)/i.test(call.path)) throw badRequest('/me request is only valid with delegated authentication flow.');
-  const match = matchRoute(call.method, call.path);
+  const match = matchRoute(call.path);
   if (!match) throw badRequest(`Resource not found for the segment '${call.path.split('/').filter(Boolean).pop() ?? ''}'.`);
-  if (!match.handler) throw new GraphHttpError(405, 'BadRequest', `The ${call.method} method is not supported for this resource.`);
-  ctx.counters.count(`${call.method} ${match.route.kind}`);
+  const { route } = match;
+  const method = call.method.toUpperCase();
+  if (!Object.hasOwn(route.methods, method)) throw new GraphHttpError(405, 'BadRequest', `The ${call.method} method is not supported for this resource.`);
+  ctx.counters.count(`${call.method} ${route.kind}`);
   if (inBatch) ctx.counters.count('batch-inner');
   const slowMs = applyFault(ctx.faults.take(faultTarget), call.fate);
   if (call.fate.drop) return { status: 0, headers: {} };
 
   const principal = authenticate(ctx.directory, ctx.signingKey, call.headers.authorization);
-  const userRef = match.params.user;
-  const directoryRead = match.route.access === 'directory';
+  const routed = { call, ctx, principal, params: match.params, prefs: parsePreferences(call.headers.prefer) };
+  // Directory reads are not throttled per mailbox.
+  if (route.access === 'application') {
+    const application = authorizeApplicationRead(ctx.directory, principal, match.params.appId);
+    if (slowMs) await delay(slowMs);
+    return route.methods[method]({ ...routed, application });
+  }
+  const directoryRead = route.access === 'directory';
   const user = directoryRead
-    ? authorizeDirectoryRead(ctx.directory, principal, userRef)
-    : authorizeMailbox(ctx.directory, principal, userRef, call.method !== 'GET');
-  const mc: MailboxCall = { call, ctx, principal, user, params: match.params, prefs: parsePreferences(call.headers.prefer) };
+    ? authorizeDirectoryRead(ctx.directory, principal, match.params.user)
+    : authorizeMailbox(ctx.directory, principal, match.params.user, call.method !== 'GET');
+  const handler = route.methods[method];
+  const mc: MailboxCall = { ...routed, user };
   if (directoryRead) {
     if (slowMs) await delay(slowMs);
-    return match.handler(mc);
+    return handler(mc);
   }
   const verdict = ctx.throttle.acquire(principal.app.clientId, user.id);
   if (!verdict.ok) {
@@ -66,7 +75,7 @@ async function dispatch(ctx: EmulatorContext, call: GraphCall, inBatch: boolean)
   }
   try {
     if (slowMs) await delay(slowMs);
-    return match.handler(mc);
+    return handler(mc);
   } finally {
     verdict.release();
   }

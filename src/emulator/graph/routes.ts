@@ -1,20 +1,25 @@
+import { getApplication } from './applications';
 import { calendarViewDelta } from './delta';
 import {
   createEvent, deleteEvent, getCalendar, getEvent, getUser, listCalendarPermissions, listCalendarView, listEvents, updateEvent,
 } from './handlers';
-import { GraphResult, MailboxCall } from './call';
+import { ApplicationCall, GraphResult, MailboxCall } from './call';
 
-type Handler = (mc: MailboxCall) => GraphResult;
-
-interface Route {
-  /** Literal segments match case-insensitively (Graph paths are case-insensitive); ':x' captures. */
-  patterns: string[][];
+interface RouteShape {
+  /**
+   * Literal segments match case-insensitively (Graph paths are case-insensitive); ':x' captures a
+   * segment; a RegExp must match the whole segment and its named groups are captured.
+   */
+  patterns: (string | RegExp)[][];
   /** Counter kind, e.g. 'events' -> 'POST events'. */
   kind: string;
-  /** 'directory' = a user object read; 'mailbox' = calendar data. */
-  access: 'directory' | 'mailbox';
-  methods: Record<string, Handler>;
 }
+
+/** 'directory' = a user object read; 'mailbox' = calendar data; 'application' = an app registration read. */
+export type Route = RouteShape & (
+  | { access: 'directory' | 'mailbox'; methods: Record<string, (mc: MailboxCall) => GraphResult> }
+  | { access: 'application'; methods: Record<string, (ac: ApplicationCall) => GraphResult> }
+);
 
 const userPath = (...rest: string[]): string[] => ['users', ':user', ...rest];
 
@@ -38,27 +43,34 @@ const ROUTES: Route[] = [
     methods: { GET: listCalendarView },
   },
   { patterns: [userPath('calendarView', 'delta')], kind: 'delta', access: 'mailbox', methods: { GET: calendarViewDelta } },
+  // Alternate-key addressing by client id (https://learn.microsoft.com/graph/api/application-get).
+  { patterns: [[/^applications\(appId='(?<appId>[^']+)'\)$/i]], kind: 'application', access: 'application', methods: { GET: getApplication } },
 ];
 
-export interface RouteMatch { route: Route; params: Record<string, string>; handler?: Handler }
+export interface RouteMatch { route: Route; params: Record<string, string> }
 
-export function matchRoute(method: string, path: string): RouteMatch | undefined {
+export function matchRoute(path: string): RouteMatch | undefined {
   const segments = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
   for (const route of ROUTES) {
     for (const pattern of route.patterns) {
       const params = matchSegments(pattern, segments);
-      if (params) return { route, params, handler: route.methods[method.toUpperCase()] };
+      if (params) return { route, params };
     }
   }
   return undefined;
 }
 
-function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {
+function matchSegments(pattern: (string | RegExp)[], segments: string[]): Record<string, string> | undefined {
   if (pattern.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i += 1) {
-    if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = segments[i];
-    else if (pattern[i].toLowerCase() !== segments[i].toLowerCase()) return undefined;
+    const part = pattern[i];
+    if (part instanceof RegExp) {
+      const match = part.exec(segments[i]);
+      if (!match) return undefined;
+      Object.assign(params, match.groups);
+    } else if (part.startsWith(':')) params[part.slice(1)] = segments[i];
+    else if (part.toLowerCase() !== segments[i].toLowerCase()) return undefined;
   }
   return params;
 }
