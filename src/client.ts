@@ -60,6 +60,7 @@ function settingsOptions(command: Command, required: boolean): Command {
     .option('--window-future-days <n>', 'days after today kept in sync (default 365)', integer)
     .option('--subject-template <template>', 'event subject, e.g. "{title} – {guestName} ({partySize})"')
     .option('--guest-details', 'put guest details (name, phone, party size, language) in the event body')
+    .option('--no-guest-details', 'keep guest details out of the event body (the default)')
     .option('--max-delete-share <share>', 'safety guard: hold back plans deleting more than this share (0-1)', Number);
 }
 
@@ -133,8 +134,9 @@ export function buildCli(): Command {
     });
 
   program.command('sync-now <customer>').description('run a full reconcile now and print its summary').option('--json', 'machine-readable output')
-    .action(async (customer: string, o: { json?: boolean }) => {
-      const summary = await withClient((c) => syncNow(c, customer));
+    .option('--force', 'apply deletions the safety guard held back (check the WineAround feed first)')
+    .action(async (customer: string, o: { json?: boolean; force?: boolean }) => {
+      const summary = await withClient((c) => syncNow(c, customer, { force: o.force }));
       print(Boolean(o.json), summary, () => formatSummary(summary));
     });
 

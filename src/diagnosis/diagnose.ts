@@ -38,7 +38,7 @@ export interface DiagnosisDeps {
 
 const CALENDAR_ROLE = 'Calendars.ReadWrite';
 const DAY_MS = 86_400_000;
-/** Marks probes written before an integration exists; with one, the probe carries its customer id so its sync would remove a leftover. */
+/** Marks probes written before an integration exists; with one, the probe carries its customer id (dated 2000, outside any sync window, so only the diagnosis itself removes it). */
 const PRE_INTEGRATION_OWNER = 'wa-diagnosis';
 
 class Findings {

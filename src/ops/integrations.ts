@@ -102,8 +102,9 @@ export function resumeIntegration(client: Client, customerId: string): Promise<v
   return onIntegration(customerId, () => handleFor(client, customerId).signal(resumeSignal));
 }
 
-export function syncNow(client: Client, customerId: string): Promise<SyncSummary> {
-  return onIntegration(customerId, () => handleFor(client, customerId).executeUpdate(syncNowUpdate));
+/** `force` applies deletions that the safety guard held back (after checking the feed really changed). */
+export function syncNow(client: Client, customerId: string, options: { force?: boolean } = {}): Promise<SyncSummary> {
+  return onIntegration(customerId, () => handleFor(client, customerId).executeUpdate(syncNowUpdate, { args: [{ force: options.force ?? false }] }));
 }
 
 export function updateConfig(client: Client, customerId: string, patch: ConfigPatch): Promise<IntegrationStatus> {

@@ -84,10 +84,14 @@ export class MailboxCalendar {
       .expand(markerExpand())
       .select(`${READ_FIELDS},changeKey`)
       .top(LIST_PAGE_SIZE);
-    return this.collect<OwnedEventRead>(await first.get());
+    // Graph matches the marker case-insensitively: keep exactly this integration's events.
+    return (await this.collect<OwnedEventRead>(await first.get())).filter((e) => this.isOurs(e));
   }
 
-  /** The owned events carrying these WineAround ids (several when a duplicate slipped in), in one batch per 20 ids. */
+  /**
+   * The owned events carrying these WineAround ids (several when a duplicate slipped in), in one
+   * batch per 20 ids. An id Graph refused to look up is absent from the map.
+   */
   async findBySource(sourceIds: string[]): Promise<Map<string, OwnedEventRead[]>> {
     const requests = sourceIds.map((sourceId): BatchRequest => {
       const filter = `singleValueExtendedProperties/Any(ep: ep/id eq ${odataString(MARKER_PROPERTY_IDS.eventId)} and ep/value eq ${odataString(sourceId)})`;
@@ -97,6 +101,8 @@ export class MailboxCalendar {
     const results = await this.execute(requests);
     const found = new Map<string, OwnedEventRead[]>();
     results.forEach((result, i) => {
+      // A lookup Graph refuses as invalid (e.g. an odd id) leaves that id out; the caller skips it.
+      if (result.status === 400) return;
       if (result.status !== 200) throw classifyGraphStatus(result.status, result.body?.error?.code, result.body?.error?.message ?? '');
       const owned = ((result.body?.value ?? []) as OwnedEventRead[]).filter((e) => this.isOurs(e));
       found.set(sourceIds[i], owned);
@@ -117,7 +123,9 @@ export class MailboxCalendar {
       page = await request.header('Prefer', `${UTC}, odata.maxpagesize=${DELTA_PAGE_SIZE}`).get();
     } catch (err) {
       const e = err as { statusCode?: number; code?: string };
-      if (e.statusCode === 410 || e.code === 'syncStateNotFound' || e.code === 'resyncRequired' || e.code === 'SyncStateNotFound') {
+      // A stored link Graph no longer honours (expired, or reshaped) means: start a new baseline.
+      const stored = 'deltaLink' in from && (e.statusCode === 400 || e.statusCode === 404);
+      if (stored || e.statusCode === 410 || e.code === 'syncStateNotFound' || e.code === 'resyncRequired' || e.code === 'SyncStateNotFound') {
         throw new DeltaExpiredError(`The delta token expired (${e.statusCode} ${e.code ?? ''})`);
       }
       throw err;
@@ -182,7 +190,7 @@ export class MailboxCalendar {
 
   private isOurs(event: OwnedEventRead): boolean {
     const integration = event.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === MARKER_PROPERTY_IDS.integration.toLowerCase());
-    return integration?.value.toLowerCase() === this.customerId.toLowerCase();
+    return integration?.value === this.customerId;
   }
 
   private async collect<T>(first: Page<T>): Promise<T[]> {

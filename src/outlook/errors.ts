@@ -1,3 +1,4 @@
+import { ValidationError } from '../sync/validation';
 import { FeedError } from '../winearound/errors';
 
 /**
@@ -31,6 +32,8 @@ export const ADVICE: Record<string, string> = {
   SECRET_EXPIRED:
     'The client secret has expired. In App registrations > the app > Certificates & secrets, add a new client secret, hand WineAround its Value, then delete the expired one.',
   SECRET_MISSING: 'The secret store holds an empty secret for this reference; store the client secret Value.',
+  SECRET_STORE_UNREADABLE: 'The worker cannot read its secrets file (WA_SECRETS_FILE): check that it exists and is a JSON object {"<ref>": "<secret>"}.',
+  INVALID_SETTINGS: 'A setting of the integration is invalid (named in the message); correct it with "wa-outlook update-config".',
   CONSENT_MISSING:
     'The app has no admin-consented application permission Calendars.ReadWrite. App registrations > the app > API permissions > Add a permission > Microsoft Graph > Application permissions > Calendars.ReadWrite, then "Grant admin consent for <tenant>". A Delegated permission does not work.',
   ACCESS_POLICY_DENIED:
@@ -123,6 +126,7 @@ export function classifyGraphStatus(status: number, code: string | null | undefi
 /** Classifies an error thrown by the Graph client, the feed reader or the network. */
 export function classifyError(err: unknown): SyncError {
   if (err instanceof SyncError) return err;
+  if (err instanceof ValidationError) return configError('INVALID_SETTINGS', err.message);
   if (err instanceof FeedError) {
     return new SyncError(err.code, err.message, err.transient, ADVICE[err.code]);
   }

@@ -18,8 +18,15 @@ export async function applyEventChanges(config: IntegrationConfig, changes: Even
     const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
     const found = await session.calendar.findBySource(changes.map((c) => c.eventId));
     const merged: Plan = { creates: [], updates: [], deletes: [], unchanged: 0, skipped: [] };
+    let rejectedLookups = 0;
     for (const change of changes) {
-      const owned = (found.get(change.eventId) ?? []).map(toOwnedEvent).filter((o) => o !== undefined);
+      const copies = found.get(change.eventId);
+      if (!copies) {
+        // Dropped, not retried: one bad change must not hold back the others.
+        rejectedLookups += 1;
+        continue;
+      }
+      const owned = copies.map(toOwnedEvent).filter((o) => o !== undefined);
       // A delete older than what Outlook holds is stale: that copy stays.
       const newer = change.operation === 'delete' ? owned.filter((o) => o.version > change.version) : [];
       if (newer.length) merged.skipped.push({ sourceId: change.eventId, reason: 'stale' });
@@ -40,7 +47,7 @@ export async function applyEventChanges(config: IntegrationConfig, changes: Even
     const outcome = await applyPlan(session.calendar, merged, deps.idempotencyScope);
     const skipped: Record<string, number> = {};
     for (const s of merged.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
-    if (outcome.rejected) skipped['rejected-by-graph'] = outcome.rejected;
+    if (outcome.rejected + rejectedLookups) skipped['rejected-by-graph'] = outcome.rejected + rejectedLookups;
     return {
       kind: 'changes',
       at: new Date(startedAt).toISOString(),

@@ -1,4 +1,4 @@
-import type { SecretStore } from '../secrets/store';
+import { SecretStoreError, type SecretStore } from '../secrets/store';
 import type { IntegrationConfig } from '../workflows/integration-config';
 import { MailboxCalendar } from '../outlook/calendar';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
@@ -34,7 +34,9 @@ export interface MailboxSession {
 }
 
 export async function openMailboxSession(config: IntegrationConfig, deps: SyncDeps): Promise<MailboxSession> {
-  const secret = await deps.secrets.get(config.secretRef);
+  const secret = await deps.secrets.get(config.secretRef).catch((err: Error) => {
+    throw err instanceof SecretStoreError ? configError('SECRET_STORE_UNREADABLE', err.message) : err;
+  });
   if (!secret) {
     throw configError('SECRET_REF_UNKNOWN', `No client secret is stored under the reference "${config.secretRef}".`);
   }

@@ -42,6 +42,8 @@ function countSkipped(p: Plan, outcome: ApplyOutcome | undefined, feedSkipped: n
 export interface ReconcileOptions {
   /** auto: take the cheap path when it proves nothing changed; full: always list and compare. */
   mode: 'auto' | 'full';
+  /** Apply deletions the safety guard would hold back (an operator's decision). */
+  force?: boolean;
   now?: Date;
 }
 
@@ -55,6 +57,7 @@ export async function reconcileIntegration(
   const now = options.now ?? new Date();
   const window = syncWindow(config, now);
   const windowStart = window.start.toISOString();
+  const windowEnd = window.end.toISOString();
   const session = await openMailboxSession(config, deps);
   try {
     return await run(session);
@@ -76,8 +79,10 @@ export async function reconcileIntegration(
       });
     };
 
-    const fresh = mode() === 'auto' && cursor?.deltaLink && !cursor.dirty && cursor.windowStart === windowStart;
-    let deltaLink = cursor?.windowStart === windowStart ? cursor.deltaLink : undefined;
+    // A delta link belongs to one mailbox and one window: anything else starts from a new baseline.
+    const sameScope = cursor?.windowStart === windowStart && cursor.windowEnd === windowEnd && cursor.mailbox === config.mailbox;
+    const fresh = mode() === 'auto' && sameScope && cursor?.deltaLink && !cursor.dirty;
+    let deltaLink = sameScope ? cursor?.deltaLink : undefined;
     let feed = await readFeed(Boolean(fresh));
 
     if (fresh && deltaLink && (feed.notModified || feed.feedHash === cursor?.feedHash)) {
@@ -98,6 +103,7 @@ export async function reconcileIntegration(
 
     const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
     const desiredIds = new Set(feed.events.map((e) => e.id));
+    const unparsed = new Set(feed.skipped.flatMap((s) => (s.uid ? [s.uid] : [])));
     // Past bookings outside the window stay as history; a booking still in the feed is ours wherever
     // a person dragged it, or the plan would create a second copy.
     const owned = (await calendar.listOwned())
@@ -105,8 +111,13 @@ export async function reconcileIntegration(
         const o = toOwnedEvent(e);
         return o && { ...o, ...utcBounds(e) };
       })
-      .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)));
-    const p = plan({ customerId: config.customerId, desired: feed.events, actual: owned, options: mapping, guard: { maxDeleteShare: config.maxDeleteShare } });
+      .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)))
+      // A booking the feed lists but could not parse is kept as it is, never deleted.
+      .filter((o) => !unparsed.has(o.sourceId.split('#')[0]));
+    const p = plan({
+      customerId: config.customerId, desired: feed.events, actual: owned, options: mapping,
+      guard: { maxDeleteShare: config.maxDeleteShare, force: options.force },
+    });
     const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
 
     // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.
@@ -134,7 +145,10 @@ export async function reconcileIntegration(
         sourceEvents: feed.events.length,
         durationMs: Date.now() - startedAt,
       }),
-      cursor: { ...validators(feed), feedHash: feed.feedHash, deltaLink, windowStart, lastFullAt: now.toISOString(), dirty },
+      cursor: {
+        ...validators(feed), feedHash: feed.feedHash, deltaLink, mailbox: config.mailbox, windowStart, windowEnd,
+        lastFullAt: now.toISOString(), dirty,
+      },
     };
   }
 

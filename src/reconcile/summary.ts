@@ -27,8 +27,10 @@ export interface SyncCursor {
   /** Hash of the desired events the calendar was last made equal to. */
   feedHash?: string;
   deltaLink?: string;
-  /** The window the delta link was opened for (it is fixed inside the link). */
+  /** The mailbox and window the delta link was opened for (they are fixed inside the link). */
+  mailbox?: string;
   windowStart?: string;
+  windowEnd?: string;
   lastFullAt?: string;
   /** Something changed that the last pass could not settle: the next pass must be full. */
   dirty?: boolean;

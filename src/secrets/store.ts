@@ -12,6 +12,10 @@ export interface SecretStore {
   get(ref: string): Promise<string | undefined>;
 }
 
+export class SecretStoreError extends Error {
+  override name = 'SecretStoreError';
+}
+
 export function secretEnvName(ref: string): string {
   return `WA_SECRET_${ref.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
@@ -25,7 +29,14 @@ export class FileAndEnvSecretStore implements SecretStore {
   async get(ref: string): Promise<string | undefined> {
     // Read on every call: a rotated secret is picked up without restarting the worker.
     if (this.file) {
-      const secrets = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, unknown>;
+      let secrets: Record<string, unknown>;
+      try {
+        secrets = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, unknown>;
+      } catch (err) {
+        // Never the parser's message: it quotes the file's content, secrets included.
+        const why = (err as NodeJS.ErrnoException).code ?? 'not valid JSON';
+        throw new SecretStoreError(`The secrets file (WA_SECRETS_FILE) cannot be used: ${why}.`);
+      }
       const value = secrets[ref];
       if (typeof value === 'string' && value) return value;
     }

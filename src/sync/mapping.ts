@@ -3,54 +3,17 @@
  * e-mail invitations to guests and staff. Guest details go into the body only when the customer
  * chooses so.
  */
-import { z } from 'zod';
 import { contentHash, fingerprintGraphEvent } from './fingerprint';
 import type { GraphDateTimeTimeZone, GraphEventPayload, GraphEventRead } from './graph-event';
 import { markerProperties, readMarker } from './marker';
 import type { EventTime, MappingOptions, SourceEvent } from './model';
 import type { OwnedEvent } from './planner';
-import { canonicalZone, formatWallTime, instantOf, windowsZoneOf } from './time';
-import { parseOrThrow } from './validation';
+import { formatWallTime, instantOf, windowsZoneOf } from './time';
+import { SUBJECT_FIELDS } from './mapping-options';
 
 export { fingerprintGraphEvent, contentHash, fingerprintOfHash } from './fingerprint';
 export { MARKER_PROPERTY_IDS, MARKER_PROPERTY_SET, markerExpand, ownedEventsFilter } from './marker';
-
-const SUBJECT_FIELDS = ['title', 'guestName', 'partySize', 'language'] as const;
-
-const mappingOptionsSchema = z.strictObject({
-  subjectTemplate: z
-    .string()
-    .default('{title}')
-    .refine((t) => t.includes('{title}'), 'must contain {title} so every event is recognisable')
-    .refine(
-      (t) => [...t.matchAll(/\{(\w*)\}/g)].every((m) => (SUBJECT_FIELDS as readonly string[]).includes(m[1])),
-      `unknown field; use only ${SUBJECT_FIELDS.map((f) => `{${f}}`).join(' ')}`,
-    ),
-  includeGuestDetails: z.boolean().default(false),
-  reminderMinutes: z
-    .number()
-    .int()
-    .min(0)
-    .max(40320, 'at most 4 weeks (40320 minutes)')
-    .nullable()
-    .default(60),
-  showAs: z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere']).default('busy'),
-  categories: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
-  timeZone: z
-    .string()
-    .default('Europe/Rome')
-    .refine((zone) => canonicalZone(zone) !== undefined, 'expected an IANA time zone name such as Europe/Rome')
-    .transform((zone) => canonicalZone(zone) as string),
-});
-
-/**
- * Per-customer options with defaults: subject "{title}", no guest details in the body (personal
- * data stays out of a calendar shared with staff unless the customer opts in), a 60-minute
- * reminder, shown as busy, no extra categories, Europe/Rome.
- */
-export function parseMappingOptions(partial: unknown = {}): MappingOptions {
-  return parseOrThrow(mappingOptionsSchema, partial, 'mappingOptions');
-}
+export { parseMappingOptions } from './mapping-options';
 
 function renderSubject(event: SourceEvent, template: string): string {
   const values: Record<(typeof SUBJECT_FIELDS)[number], string> = {

@@ -49,7 +49,7 @@ export function createWebhookApp({ client, taskQueue, secret, logger }: Omit<Web
       } else if (err instanceof OpsError) {
         res.status(404).json({ error: 'unknown_customer', message: err.message });
       } else {
-        logger.error({ error: (err as Error).message }, 'Webhook could not signal the integration');
+        logger.error({ err }, 'Webhook could not signal the integration');
         res.status(503).json({ error: 'unavailable', message: 'could not reach the integration; retry later' });
       }
     }

@@ -252,7 +252,8 @@ function parseCalendar(text: string): IcalComponent {
     const jcal = ICAL.parse(text);
     root = new ICAL.Component(Array.isArray(jcal[0]) ? jcal[0] : jcal);
   } catch (err) {
-    throw new FeedError('FEED_INVALID', `the feed is not valid iCalendar (${(err as Error).message}); check that the URL is the WineAround iCal export`);
+    // The parser quotes the offending line, which may hold guest data: keep only the verdict.
+    throw new FeedError('FEED_INVALID', 'the feed is not valid iCalendar (a line could not be parsed); check that the URL is the WineAround iCal export');
   }
   if (root.name !== 'vcalendar') {
     throw new FeedError('FEED_INVALID', `the feed is not an iCalendar VCALENDAR (found "${root.name}"); check that the URL is the WineAround iCal export`);

@@ -78,7 +78,7 @@ const eventSchema = z
 const notificationSchema = z
   .object({
     customerId: z.string({ error: 'expected the WineAround customer id as a string' }).trim().min(1, 'must not be empty'),
-    eventId: z.string({ error: 'expected the WineAround event id as a string' }).trim().min(1, 'must not be empty'),
+    eventId: z.string({ error: 'expected the WineAround event id as a string' }).trim().min(1, 'must not be empty').max(255, 'at most 255 characters'),
     operation: z.enum(['upsert', 'delete'], { error: 'expected "upsert" or "delete"' }),
     version: z
       .number({ error: "expected a positive integer: the booking's updatedAt in milliseconds since the epoch" })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mappingOptionFields, timeZoneSchema } from '../sync/mapping-options';
 
 /**
  * The configuration of one customer integration: the workflow's input. It holds references to
@@ -12,16 +13,7 @@ export const customerIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'must be 1-63 letters, digits, dots, dashes or underscores, e.g. "cantina-rossi"');
 
-export const mappingOptionsSchema = z
-  .object({
-    subjectTemplate: z.string().min(1).max(200),
-    includeGuestDetails: z.boolean(),
-    reminderMinutes: z.number().int().min(0).max(40320).nullable(),
-    showAs: z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere']),
-    categories: z.array(z.string().min(1).max(255)).max(25),
-  })
-  .partial()
-  .strict();
+export const mappingOptionsSchema = z.object(mappingOptionFields).partial().strict();
 
 const fields = {
   customerId: customerIdSchema,
@@ -37,7 +29,7 @@ const fields = {
   mailbox: z.union([z.email(), z.guid()], { error: 'must be the mailbox user principal name (e.g. calendario@cantinarossi.it) or its object id' }),
   feedUrl: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of the WineAround iCal feed' }),
   /** IANA zone for floating feed times and all-day events. */
-  timeZone: z.string().min(1),
+  timeZone: timeZoneSchema,
   windowPastDays: z.number().int().min(0).max(365),
   windowFutureDays: z.number().int().min(1).max(1096),
   reconcileIntervalMs: z.number().int().min(1000).max(24 * 60 * MINUTE),

@@ -30,6 +30,7 @@ import {
   stopSignal,
   syncNowUpdate,
   updateConfigUpdate,
+  type SyncNowOptions,
 } from './messages';
 import { customerIdKey, integrationStatusKey } from './search-attributes';
 import type { IntegrationError, IntegrationState, IntegrationStatus } from './status';
@@ -60,6 +61,9 @@ export const MAX_CYCLES_PER_RUN = 200;
 const APPLIED_VERSIONS_KEPT = 1000;
 /** After a transient failure, pending changes wait this long (or for the next reconcile). */
 const PENDING_RETRY_MS = 60_000;
+/** Changes per applyChanges call: keeps each activity input (guest data included) far below Temporal's payload limit. */
+const CHANGES_PER_APPLY = 100;
+const CURSOR_KEYS = ['tenantId', 'clientId', 'mailbox', 'feedUrl', 'windowPastDays', 'windowFutureDays', 'timeZone'] as const;
 
 /** State handed from one run to the next by continue-as-new. Plain JSON. */
 export interface CarriedState {
@@ -109,6 +113,8 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   let runCycles = 0;
   let syncRequested = 0;
   let syncServed = 0;
+  /** An operator asked to apply deletions the safety guard would hold back. */
+  let forceRequested = false;
   let lastOutcome: Outcome = { ok: true };
 
   const setState = (next: IntegrationState) => {
@@ -194,15 +200,20 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
 
   setHandler(
     syncNowUpdate,
-    async () => {
+    async (options: SyncNowOptions) => {
       const ticket = ++syncRequested;
-      await condition(() => syncServed >= ticket || stopRequested);
-      if (syncServed < ticket) throw ApplicationFailure.nonRetryable('The integration is stopping; nothing was synced.', 'STOPPING');
+      if (options?.force) forceRequested = true;
+      await condition(() => syncServed >= ticket || stopRequested || state === 'paused');
+      if (syncServed < ticket) {
+        throw stopRequested
+          ? ApplicationFailure.nonRetryable('The integration is stopping; nothing was synced.', 'STOPPING')
+          : ApplicationFailure.nonRetryable('The integration was paused before the sync ran; resume it first.', 'PAUSED');
+      }
       if (!lastOutcome.ok) throw ApplicationFailure.nonRetryable(lastOutcome.error.message, lastOutcome.error.code, lastOutcome.error);
       return lastSummary as SyncSummary;
     },
     {
-      validator: () => {
+      validator: (_options: SyncNowOptions) => {
         if (stopRequested) throw new Error('The integration is stopping.');
         if (state === 'paused') throw new Error('The integration is paused; resume it first (wa-outlook resume).');
       },
@@ -212,7 +223,10 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   setHandler(
     updateConfigUpdate,
     (patch) => {
-      config = { ...config, ...configPatchSchema.parse(patch) };
+      const changes = configPatchSchema.parse(patch);
+      config = { ...config, ...changes, mapping: { ...config.mapping, ...changes.mapping } };
+      // The cursor belongs to one mailbox, app and window: start over from a full pass.
+      if (CURSOR_KEYS.some((key) => key in changes)) cursor = null;
       // A fixed setup should be noticed at once, not at the next slow re-check.
       recheckRequested = true;
       pendingHeldUntil = 0;
@@ -232,31 +246,34 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     try {
       diagnosis = await diagnose({ config });
     } catch (err) {
+      diagnosis = undefined; // an old report next to a new error would mislead
       log.warn('Diagnosis could not run', { error: (err as Error).message });
     }
   };
 
-  const recordFailure = async (err: unknown): Promise<IntegrationError> => {
+  const recordFailure = async (err: unknown, setupChanged: boolean): Promise<IntegrationError> => {
     const error = describeFailure(err, now());
+    const known = lastError?.code === error.code && state === 'needs_attention';
     lastError = error;
     lastOutcome = { ok: false, error };
-    if (isConfigError(error)) {
+    if (isConfigError(error) && !stopRequested) {
       if (state !== 'needs_attention' && state !== 'paused') setState('needs_attention');
-      await runDiagnosis();
+      // The diagnosis writes a probe event: run it for a new problem or a changed setup, not every re-check.
+      if (!known || setupChanged) await runDiagnosis();
     }
     return error;
   };
 
   const applyPending = async () => {
-    const batch = [...pending.values()];
-    pending.clear();
+    const batch = [...pending.values()].slice(0, CHANGES_PER_APPLY);
+    for (const change of batch) pending.delete(change.eventId);
     try {
       lastSummary = await applyChanges({ config, changes: batch });
       rememberApplied(batch);
       lastOutcome = { ok: true };
     } catch (err) {
       for (const change of batch) enqueue(change);
-      await recordFailure(err);
+      await recordFailure(err, false);
       pendingHeldUntil = Date.now() + PENDING_RETRY_MS;
       nextRunAt = Math.min(nextRunAt, pendingHeldUntil);
     }
@@ -264,10 +281,13 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
 
   const runReconcile = async () => {
     const ticket = syncRequested;
+    const setupChanged = recheckRequested;
     const full = syncServed < ticket || recheckRequested;
+    const force = forceRequested;
     recheckRequested = false;
+    forceRequested = false;
     try {
-      const result = await reconcile({ config, cursor, mode: full ? 'full' : 'auto' });
+      const result = await reconcile({ config, cursor, mode: full ? 'full' : 'auto', force });
       cursor = result.cursor;
       lastSummary = result.summary;
       lastSuccessAt = now();
@@ -277,10 +297,12 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       pendingHeldUntil = 0;
       if (state === 'needs_attention') setState('running');
     } catch (err) {
-      await recordFailure(err);
+      await recordFailure(err, setupChanged);
     } finally {
       syncServed = ticket;
       nextRunAt = Date.now() + (state === 'needs_attention' ? config.attentionRecheckMs : config.reconcileIntervalMs);
+      // Changes held back after a failure keep their own, earlier retry time.
+      if (pending.size && pendingHeldUntil) nextRunAt = Math.min(nextRunAt, pendingHeldUntil);
     }
   };
 
@@ -343,6 +365,9 @@ function describeFailure(err: unknown, at: string): IntegrationError {
         ? { code: cause.type ?? 'CONFIGURATION', message: cause.message, advice: details.advice, at }
         : { code: 'UNAVAILABLE', message: cause.message, advice: details.advice, at };
     }
+    // Ran out of time retrying: the last attempt's error says why.
+    const last = cause?.cause;
+    if (last instanceof ApplicationFailure) return { code: 'UNAVAILABLE', message: last.message, at };
     return { code: 'TIMEOUT', message: cause?.message ?? err.message, at };
   }
   throw err;

@@ -12,8 +12,12 @@ export const resumeSignal = defineSignal('resume');
 /** Finish the step in flight, then end. */
 export const stopSignal = defineSignal('stop');
 
-/** Run a full reconcile now and answer with its summary. */
-export const syncNowUpdate = defineUpdate<SyncSummary>('syncNow');
+/** Run a full reconcile now and answer with its summary; `force` applies deletions the safety guard would hold back. */
+export const syncNowUpdate = defineUpdate<SyncSummary, [SyncNowOptions]>('syncNow');
+
+export interface SyncNowOptions {
+  force?: boolean;
+}
 /** Change settings of a running integration, e.g. a rotated secret reference; re-checks the setup at once. */
 export const updateConfigUpdate = defineUpdate<IntegrationStatus, [ConfigPatch]>('updateConfig');
 

@@ -9,6 +9,7 @@ import type { EventChange } from '../../src/winearound/notification';
  */
 export function fakeActivities() {
   const applied: EventChange[] = [];
+  const reconciledConfigs: Parameters<Activities['reconcile']>[0]['config'][] = [];
   let reconciles = 0;
   const summary = (kind: SyncSummary['kind'], n = 0): SyncSummary => ({
     kind, at: new Date().toISOString(), durationMs: 1, created: n, updated: 0, deleted: 0, unchanged: 0, skipped: {},
@@ -17,6 +18,7 @@ export function fakeActivities() {
   const activities: Activities = {
     async reconcile({ config }) {
       reconciles += 1;
+      reconciledConfigs.push(config);
       if (config.secretRef === 'wrong-secret') {
         throw ApplicationFailure.create({ message: 'The token endpoint refused the app: AADSTS7000215 (invalid_client).', type: 'INVALID_SECRET', nonRetryable: true, details: [{ advice: 'Create a new client secret.' }] });
       }
@@ -30,5 +32,5 @@ export function fakeActivities() {
       return { customerId: config.customerId, at: new Date().toISOString(), ok: false, checks: [{ check: 'secret', status: 'fail', code: 'INVALID_SECRET', evidence: 'AADSTS7000215', fix: 'Create a new client secret.' }] };
     },
   };
-  return { activities, applied, reconciles: () => reconciles };
+  return { activities, applied, reconciledConfigs, reconciles: () => reconciles };
 }

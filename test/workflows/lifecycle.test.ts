@@ -82,6 +82,23 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     );
   });
 
+  it('rejects mapping settings the sync could not use, before anything starts', async () => {
+    await assert.rejects(
+      startIntegration(client, taskQueue, settings(id('bad'), { timeZone: 'Europe/Roma', mapping: { subjectTemplate: '{guestName}' } })),
+      (err: Error) => /config\.timeZone: expected an IANA time zone/.test(err.message) && /config\.mapping\.subjectTemplate: must contain \{title\}/.test(err.message),
+    );
+  });
+
+  it('merges a partial mapping change into the current settings', async () => {
+    const customer = id('merge');
+    await startIntegration(client, taskQueue, settings(customer, { mapping: { subjectTemplate: '{title} ({partySize})', reminderMinutes: 30 } }));
+    await updateConfig(client, customer, { mapping: { includeGuestDetails: true } });
+    await syncNow(client, customer);
+    const last = fake.reconciledConfigs.filter((c) => c.customerId === customer).at(-1);
+    assert.deepEqual(last?.mapping, { subjectTemplate: '{title} ({partySize})', reminderMinutes: 30, includeGuestDetails: true });
+    await stopIntegration(client, customer);
+  });
+
   it('coalesces signals per event, newest version wins, and drops invalid ones without harm', async () => {
     const customer = id('bianchi');
     await startIntegration(client, taskQueue, settings(customer));
