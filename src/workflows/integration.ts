@@ -63,6 +63,11 @@ const APPLIED_VERSIONS_KEPT = 1000;
 const PENDING_RETRY_MS = 60_000;
 /** Changes per applyChanges call: keeps each activity input (guest data included) far below Temporal's payload limit. */
 const CHANGES_PER_APPLY = 100;
+/**
+ * Beyond this many queued changes (a long pause or outage), the queue is dropped for a full
+ * reconcile from the feed, WineAround's source of truth: the queue must fit in one payload.
+ */
+export const MAX_PENDING_CHANGES = 1000;
 const CURSOR_KEYS = ['tenantId', 'clientId', 'mailbox', 'feedUrl', 'windowPastDays', 'windowFutureDays', 'timeZone'] as const;
 
 /** State handed from one run to the next by continue-as-new. Plain JSON. */
@@ -78,6 +83,7 @@ export interface CarriedState {
   rejectedSignals: number;
   lastRejectedSignal?: string;
   nextRunAt?: number;
+  fullResyncNeeded?: boolean;
 }
 
 export interface IntegrationInput {
@@ -108,6 +114,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   let lastRejectedSignal = carried?.lastRejectedSignal;
   let nextRunAt = carried?.nextRunAt ?? Date.now();
   let pendingHeldUntil = 0;
+  let fullResyncNeeded = carried?.fullResyncNeeded ?? false;
   let stopRequested = false;
   let recheckRequested = false;
   let runCycles = 0;
@@ -153,6 +160,11 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     if (applied !== undefined && change.version <= applied) return;
     if (queued && change.version <= queued.version) return;
     pending.set(change.eventId, change);
+    if (pending.size > MAX_PENDING_CHANGES) {
+      log.warn('Too many queued changes: replacing them with a full reconcile', { queued: pending.size });
+      pending.clear();
+      fullResyncNeeded = true;
+    }
   };
 
   const rememberApplied = (changes: EventChange[]) => {
@@ -282,7 +294,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   const runReconcile = async () => {
     const ticket = syncRequested;
     const setupChanged = recheckRequested;
-    const full = syncServed < ticket || recheckRequested;
+    const full = syncServed < ticket || recheckRequested || fullResyncNeeded;
     const force = forceRequested;
     recheckRequested = false;
     forceRequested = false;
@@ -295,6 +307,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       diagnosis = undefined;
       lastOutcome = { ok: true };
       pendingHeldUntil = 0;
+      fullResyncNeeded = false;
       if (state === 'needs_attention') setState('running');
     } catch (err) {
       await recordFailure(err, setupChanged);
@@ -307,11 +320,13 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   };
 
   const isPaused = () => state === 'paused';
+  const resyncDue = () => fullResyncNeeded && state === 'running';
   const pendingReady = () => state === 'running' && pending.size > 0 && Date.now() >= pendingHeldUntil;
   const hasWork = () =>
-    state !== 'paused' && (pendingReady() || syncRequested > syncServed || recheckRequested || Date.now() >= nextRunAt);
+    state !== 'paused' && (pendingReady() || syncRequested > syncServed || recheckRequested || resyncDue() || Date.now() >= nextRunAt);
   const handOffDue = () => workflowInfo().continueAsNewSuggested || runCycles >= MAX_CYCLES_PER_RUN;
-  const readyToHandOff = () => handOffDue() && !hasWork() && allHandlersFinished();
+  // Pending changes travel with the hand-off; a waiting syncNow is served first (its handler is unfinished).
+  const readyToHandOff = () => handOffDue() && allHandlersFinished();
 
   setState(state);
   for (;;) {
@@ -322,10 +337,10 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     if (state === 'paused') continue;
     runCycles += 1;
     // Drain every change received so far: a syncNow then answers only after they are applied.
-    while (pendingReady() && !stopRequested) await applyPending();
+    while (pendingReady() && !stopRequested && !handOffDue()) await applyPending();
     if (stopRequested) break;
     // Handlers may have paused the integration while the changes were applied.
-    if (isPaused() || (syncRequested <= syncServed && !recheckRequested && Date.now() < nextRunAt)) continue;
+    if (isPaused() || (syncRequested <= syncServed && !recheckRequested && !resyncDue() && Date.now() < nextRunAt)) continue;
     await runReconcile();
   }
 
@@ -342,6 +357,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       rejectedSignals,
       lastRejectedSignal,
       nextRunAt,
+      fullResyncNeeded,
     };
     log.info('Continuing as new', { historyLength: workflowInfo().historyLength, pending: pending.size });
     await continueAsNew<typeof integrationWorkflow>({ config, carried: handOver });

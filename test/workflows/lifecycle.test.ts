@@ -7,6 +7,7 @@ import {
   startIntegration, stopIntegration, syncNow, updateConfig,
 } from '../../src/ops/integrations';
 import { integrationWorkflowId } from '../../src/workflows/messages';
+import { MAX_PENDING_CHANGES } from '../../src/workflows/integration';
 import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
 import { recordHistory } from '../support/histories';
 import { temporalEnv, workflowBundle } from '../support/temporal';
@@ -145,6 +146,24 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     assert.equal((await handle.describe()).runId, runId, 'same run: no restart');
     await stopIntegration(client, customer);
     recordHistory(address, 'needs-attention-update-config', integrationWorkflowId(customer));
+  });
+
+  it('replaces an overlong queue of changes with a full reconcile, so that it always fits one payload', async () => {
+    const customer = id('flood');
+    await startIntegration(client, taskQueue, settings(customer));
+    await pauseIntegration(client, customer);
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    for (let i = 0; i < MAX_PENDING_CHANGES; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => handle.signal('eventChanged', upsert(customer, `bk-${i + j}`, 1))));
+    }
+    assert.equal((await getStatus(client, customer)).pendingChanges, MAX_PENDING_CHANGES);
+    await handle.signal('eventChanged', upsert(customer, 'one-too-many', 1));
+    assert.equal((await getStatus(client, customer)).pendingChanges, 0);
+    await resumeIntegration(client, customer);
+    const summary = await syncNow(client, customer);
+    assert.equal(summary.kind, 'full');
+    assert.equal(fake.applied.filter((c) => c.customerId === customer).length, 0, 'the feed, not the dropped queue, is applied');
+    await stopIntegration(client, customer);
   });
 
   it('applies a burst of 200 signals across continue-as-new without losing one', async () => {
