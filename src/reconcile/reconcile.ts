@@ -101,6 +101,9 @@ export async function reconcileIntegration(
     if (feed.notModified) feed = await readFeed(false);
     if (feed.notModified) throw classifyError(new Error('The feed answered 304 to an unconditional request.'));
 
+    // Without a usable delta link, open one *before* listing: then the delta read after the writes
+    // also shows any edit a person makes while this pass runs.
+    deltaLink ??= (await calendar.readDelta({ start: window.start.toISOString(), end: window.end.toISOString() })).deltaLink;
     const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
     const desiredIds = new Set(feed.events.map((e) => e.id));
     const unparsed = new Set(feed.skipped.flatMap((s) => (s.uid ? [s.uid] : [])));
@@ -122,17 +125,16 @@ export async function reconcileIntegration(
 
     // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.
     let dirty = outcome.vanished || Boolean(p.guard);
-    if (deltaLink) {
-      try {
-        const delta = await calendar.readDelta({ deltaLink });
-        deltaLink = delta.deltaLink;
-        dirty ||= delta.items.some((item) => !isOwnWrite(item, outcome));
-      } catch (err) {
-        if (!(err instanceof DeltaExpiredError)) throw err;
-        deltaLink = undefined;
-      }
+    try {
+      const delta = await calendar.readDelta({ deltaLink });
+      deltaLink = delta.deltaLink;
+      dirty ||= delta.items.some((item) => !isOwnWrite(item, outcome));
+    } catch (err) {
+      if (!(err instanceof DeltaExpiredError)) throw err;
+      // Expired while we wrote: the next pass starts over with a full comparison.
+      deltaLink = undefined;
+      dirty = true;
     }
-    deltaLink ??= (await calendar.readDelta({ start: window.start.toISOString(), end: window.end.toISOString() })).deltaLink;
 
     return {
       summary: summaryOf('full', {
