@@ -44,6 +44,8 @@ export interface ReconcileOptions {
   mode: 'auto' | 'full';
   /** Apply deletions the safety guard would hold back (an operator's decision). */
   force?: boolean;
+  /** Deletes WineAround signalled recently (eventId → version): a feed still listing them lags. */
+  recentDeletes?: Record<string, number>;
   now?: Date;
 }
 
@@ -105,7 +107,18 @@ export async function reconcileIntegration(
     // also shows any edit a person makes while this pass runs.
     deltaLink ??= (await calendar.readDelta({ start: window.start.toISOString(), end: window.end.toISOString() })).deltaLink;
     const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
-    const desiredIds = new Set(feed.events.map((e) => e.id));
+    // The feed may lag WineAround's signals (a cache): a booking deleted by a newer signal stays
+    // deleted, and an owned event a signal wrote after the feed was made is not removed.
+    const seconds = (ms: number) => Math.floor(ms / 1000);
+    const deletedLater = (e: { id: string; version: number }) => {
+      const deleted = options.recentDeletes?.[e.id.split('#')[0]] ?? options.recentDeletes?.[e.id];
+      return deleted !== undefined && seconds(e.version) <= seconds(deleted);
+    };
+    const desired = feed.events.filter((e) => !deletedLater(e));
+    const lagged = feed.events.length - desired.length;
+    const desiredIds = new Set(desired.map((e) => e.id));
+    // The feed's own Last-Modified dates its content; without one, nothing is held back.
+    const feedMadeAt = feed.lastModified ? Date.parse(feed.lastModified) : Number.POSITIVE_INFINITY;
     const unparsed = new Set(feed.skipped.flatMap((s) => (s.uid ? [s.uid] : [])));
     // Past bookings outside the window stay as history; a booking still in the feed is ours wherever
     // a person dragged it, or the plan would create a second copy.
@@ -117,14 +130,17 @@ export async function reconcileIntegration(
       .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)))
       // A booking the feed lists but could not parse is kept as it is, never deleted.
       .filter((o) => !unparsed.has(o.sourceId.split('#')[0]));
+    const actual = owned.filter((o) => desiredIds.has(o.sourceId) || !(seconds(o.version) > seconds(feedMadeAt)));
+    const tooNew = owned.length - actual.length;
     const p = plan({
-      customerId: config.customerId, desired: feed.events, actual: owned, options: mapping,
+      customerId: config.customerId, desired, actual, options: mapping,
       guard: { maxDeleteShare: config.maxDeleteShare, force: options.force },
     });
     const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
 
     // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.
-    let dirty = outcome.vanished || Boolean(p.guard);
+    // Events held back as newer than the feed are looked at again next time.
+    let dirty = outcome.vanished || Boolean(p.guard) || tooNew > 0;
     try {
       const delta = await calendar.readDelta({ deltaLink });
       deltaLink = delta.deltaLink;
@@ -142,7 +158,7 @@ export async function reconcileIntegration(
         updated: outcome.updated,
         deleted: outcome.deleted,
         unchanged: p.unchanged,
-        skipped: countSkipped(p, outcome, feed.skipped.length),
+        skipped: { ...countSkipped(p, outcome, feed.skipped.length), ...(lagged && { 'deleted-by-newer-signal': lagged }), ...(tooNew && { 'newer-than-feed': tooNew }) },
         guard: p.guard?.message,
         sourceEvents: feed.events.length,
         durationMs: Date.now() - startedAt,

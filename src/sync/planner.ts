@@ -119,7 +119,7 @@ function guardFor(plan: Plan, desiredCount: number, ownedCount: number, options:
     return {
       tripped: true,
       reason: 'empty-source',
-      message: `the source has no events but ${ownedCount} owned events exist; deletions withheld (force to apply)`,
+      message: `the source has no events but ${ownedCount} owned events exist; deletions withheld (wa-outlook sync-now --force applies them)`,
       wouldDelete,
       total: ownedCount,
     };
@@ -130,7 +130,7 @@ function guardFor(plan: Plan, desiredCount: number, ownedCount: number, options:
       reason: 'mass-delete',
       message:
         `the plan would delete ${wouldDelete} of ${ownedCount} owned events, more than ` +
-        `${Math.round(maxDeleteShare * 100)}%; deletions withheld (force to apply)`,
+        `${Math.round(maxDeleteShare * 100)}%; deletions withheld (wa-outlook sync-now --force applies them)`,
       wouldDelete,
       total: ownedCount,
     };

@@ -91,8 +91,13 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
   const tokens = new Map<string, string>();
   let fault: FeedFault | null = null;
   let requests = 0;
-  // Whole seconds: Last-Modified has no finer resolution.
-  const stamp = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+  // Whole seconds: Last-Modified has no finer resolution. A feed is never older than the newest
+  // change it reflects (bookings may carry versions ahead of this clock, e.g. in tests).
+  let newestVersion = 0;
+  const stamp = () => {
+    for (const b of store.values()) newestVersion = Math.max(newestVersion, b.version);
+    return new Date(Math.ceil(Math.max(Date.now(), newestVersion) / 1000) * 1000);
+  };
   let current = render([...store.values()], calendarName, stamp());
   const empty = render([], calendarName, stamp());
   const changed = () => {

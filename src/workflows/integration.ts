@@ -64,6 +64,12 @@ const PENDING_RETRY_MS = 60_000;
 /** Changes per applyChanges call: keeps each activity input (guest data included) far below Temporal's payload limit. */
 const CHANGES_PER_APPLY = 100;
 /**
+ * Recently signalled deletes, handed to each reconcile so that a feed still listing the booking
+ * (a cache lagging WineAround) does not bring it back. A day covers any sane feed cache.
+ */
+const TOMBSTONES_KEPT = 200;
+const TOMBSTONE_TTL_MS = 24 * 60 * 60_000;
+/**
  * Beyond this many queued changes (a long pause or outage), the queue is dropped for a full
  * reconcile from the feed, WineAround's source of truth: the queue must fit in one payload.
  */
@@ -76,6 +82,8 @@ export interface CarriedState {
   pending: EventChange[];
   cursor: SyncCursor | null;
   appliedVersions: [string, number][];
+  /** Deletes applied from signals: [eventId, version, applied at (ms)]. */
+  tombstones?: [string, number, number][];
   lastSuccessAt?: string;
   lastSummary?: SyncSummary;
   lastError?: IntegrationError;
@@ -105,6 +113,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   let state: IntegrationState = carried?.state ?? 'running';
   const pending = new Map<string, EventChange>((carried?.pending ?? []).map((c) => [c.eventId, c]));
   const appliedVersions = new Map<string, number>(carried?.appliedVersions ?? []);
+  const tombstones = new Map<string, [version: number, at: number]>((carried?.tombstones ?? []).map(([id, v, at]) => [id, [v, at]]));
   let cursor: SyncCursor | null = carried?.cursor ?? null;
   let lastSuccessAt = carried?.lastSuccessAt;
   let lastSummary = carried?.lastSummary;
@@ -171,6 +180,12 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     for (const c of changes) {
       appliedVersions.delete(c.eventId);
       appliedVersions.set(c.eventId, c.version);
+      tombstones.delete(c.eventId);
+      if (c.operation === 'delete') tombstones.set(c.eventId, [c.version, Date.now()]);
+    }
+    for (const [id, [, at]] of tombstones) {
+      if (tombstones.size <= TOMBSTONES_KEPT && Date.now() - at < TOMBSTONE_TTL_MS) break;
+      tombstones.delete(id);
     }
     for (const key of appliedVersions.keys()) {
       if (appliedVersions.size <= APPLIED_VERSIONS_KEPT) break;
@@ -299,7 +314,8 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     recheckRequested = false;
     forceRequested = false;
     try {
-      const result = await reconcile({ config, cursor, mode: full ? 'full' : 'auto', force });
+      const recentDeletes = Object.fromEntries([...tombstones].map(([id, [version]]) => [id, version]));
+      const result = await reconcile({ config, cursor, mode: full ? 'full' : 'auto', force, recentDeletes });
       cursor = result.cursor;
       lastSummary = result.summary;
       lastSuccessAt = now();
@@ -350,6 +366,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       pending: [...pending.values()],
       cursor,
       appliedVersions: [...appliedVersions.entries()],
+      tombstones: [...tombstones].map(([id, [version, at]]) => [id, version, at]),
       lastSuccessAt,
       lastSummary,
       lastError,

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { reconcileIntegration } from '../../src/reconcile/reconcile';
+import { applyEventChanges } from '../../src/reconcile/apply-changes';
+import { parseNotification } from '../../src/winearound/notification';
+import { startFeedEmulator } from '../../src/winearound/feed-emulator';
+import { sampleBookings } from '../../src/winearound/sample-bookings';
 import { FileAndEnvSecretStore } from '../../src/secrets/store';
 import { SyncError } from '../../src/outlook/errors';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -42,6 +46,42 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     assert.equal(summary.deleted, 0);
     assert.equal(summary.skipped['invalid-in-feed'], 1);
     assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-unparsed').map((e) => e.sourceId).sort(), ['bk-a', 'bk-b']);
+  });
+
+  it('does not bring back a booking a newer signal deleted while the feed still lists it (a lagging feed)', async () => {
+    const mailbox = world.addMailbox('safety-tombstone');
+    const config = configFor({ customerId: 'oro-tomb', mailbox, feedUrl: await feed(calendar(vevent('bk-t', 'Degustazione'))) });
+    await reconcileIntegration(config, null, { mode: 'full' }, world.deps('t1'));
+    const deletedAt = Date.parse('2026-06-01T00:00:00Z');
+    await applyEventChanges(config, [parseNotification({ customerId: 'oro-tomb', eventId: 'bk-t', operation: 'delete', version: deletedAt })], world.deps('t2'));
+    const lagging = await reconcileIntegration(config, null, { mode: 'full', recentDeletes: { 'bk-t': deletedAt } }, world.deps('t3'));
+    assert.equal(lagging.summary.created, 0);
+    assert.equal(lagging.summary.skipped['deleted-by-newer-signal'], 1);
+    assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-tomb'), []);
+    // Without the tombstone the feed wins again: the protection is the tombstone, nothing else.
+    const plain = await reconcileIntegration(config, null, { mode: 'full' }, world.deps('t4'));
+    assert.equal(plain.summary.created, 1);
+  });
+
+  it('keeps an event a signal wrote after the feed was generated, until the feed catches up', async () => {
+    const mailbox = world.addMailbox('safety-lag');
+    const now = new Date();
+    const wineAround = await startFeedEmulator({ bookings: sampleBookings(now, 3) });
+    try {
+      const config = configFor({ customerId: 'oro-lag', mailbox, feedUrl: wineAround.url('oro-lag') });
+      await reconcileIntegration(config, null, { mode: 'full' }, world.deps('l1'));
+      const [first] = wineAround.bookings();
+      const { id: _id, version: _v, cancelled: _c, ...fields } = first;
+      const later = Date.now() + 3_600_000; // signalled after the feed's Last-Modified
+      await applyEventChanges(config, [parseNotification({ customerId: 'oro-lag', eventId: 'wa-signal-only', operation: 'upsert', version: later, event: fields })], world.deps('l2'));
+      const lagging = await reconcileIntegration(config, null, { mode: 'full' }, world.deps('l3'));
+      assert.equal(lagging.summary.deleted, 0);
+      assert.equal(lagging.summary.skipped['newer-than-feed'], 1);
+      assert.equal(lagging.cursor.dirty, true, 'looked at again next time');
+      assert.ok(ownedEvents(world.emu, mailbox, 'oro-lag').some((e) => e.sourceId === 'wa-signal-only'));
+    } finally {
+      await wineAround.close();
+    }
   });
 
   it('reports a feed the parser rejects without quoting its content', async () => {

@@ -126,7 +126,7 @@ describe('plan', () => {
       assert.deepStrictEqual(result.guard, {
         tripped: true,
         reason: 'empty-source',
-        message: 'the source has no events but 10 owned events exist; deletions withheld (force to apply)',
+        message: 'the source has no events but 10 owned events exist; deletions withheld (wa-outlook sync-now --force applies them)',
         wouldDelete: 10,
         total: 10,
       });
