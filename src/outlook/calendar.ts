@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { GraphEventRead } from '../sync/graph-event';
-import { MARKER_PROPERTY_IDS, markerExpand, ownedEventsFilter } from '../sync/marker';
+import { MARKER_PROPERTY_IDS, markerExpand, ownedEventsFilter, readMarker } from '../sync/marker';
 import { classifyGraphStatus, transientError } from './errors';
 
 /**
@@ -104,7 +104,8 @@ export class MailboxCalendar {
       // A lookup Graph refuses as invalid (e.g. an odd id) leaves that id out; the caller skips it.
       if (result.status === 400) return;
       if (result.status !== 200) throw classifyGraphStatus(result.status, result.body?.error?.code, result.body?.error?.message ?? '');
-      const owned = ((result.body?.value ?? []) as OwnedEventRead[]).filter((e) => this.isOurs(e));
+      // Graph matches the value case-insensitively: keep exactly this booking's events.
+      const owned = ((result.body?.value ?? []) as OwnedEventRead[]).filter((e) => this.isOurs(e) && readMarker(e)?.sourceId === sourceIds[i]);
       found.set(sourceIds[i], owned);
     });
     return found;
@@ -115,29 +116,32 @@ export class MailboxCalendar {
    * the next delta link. An expired link throws DeltaExpiredError: start over with a full pass.
    */
   async readDelta(from: { deltaLink: string } | { start: string; end: string }): Promise<{ items: DeltaItem[]; deltaLink: string }> {
-    const request = 'deltaLink' in from
-      ? this.client.api(from.deltaLink)
-      : this.client.api(`${this.base}/calendarView/delta`).query({ startDateTime: from.start, endDateTime: from.end });
-    let page: Page<Record<string, unknown>>;
-    try {
-      page = await request.header('Prefer', `${UTC}, odata.maxpagesize=${DELTA_PAGE_SIZE}`).get();
-    } catch (err) {
-      const e = err as { statusCode?: number; code?: string };
-      // A stored link Graph no longer honours (expired, or reshaped) means: start a new baseline.
-      const stored = 'deltaLink' in from && (e.statusCode === 400 || e.statusCode === 404);
-      if (stored || e.statusCode === 410 || e.code === 'syncStateNotFound' || e.code === 'resyncRequired' || e.code === 'SyncStateNotFound') {
-        throw new DeltaExpiredError(`The delta token expired (${e.statusCode} ${e.code ?? ''})`);
+    const prefer = `${UTC}, odata.maxpagesize=${DELTA_PAGE_SIZE}`;
+    const fetchPage = async (url: string | undefined): Promise<Page<Record<string, unknown>>> => {
+      const request = url
+        ? this.client.api(url)
+        : this.client.api(`${this.base}/calendarView/delta`).query({ startDateTime: (from as { start: string }).start, endDateTime: (from as { end: string }).end });
+      try {
+        return await request.header('Prefer', prefer).get();
+      } catch (err) {
+        const e = err as { statusCode?: number; code?: string };
+        // A link Graph no longer honours (expired, reshaped), on any page: start a new baseline.
+        const linkRefused = url !== undefined && (e.statusCode === 400 || e.statusCode === 404);
+        if (linkRefused || e.statusCode === 410 || /^(syncStateNotFound|resyncRequired|SyncStateNotFound)$/.test(e.code ?? '')) {
+          throw new DeltaExpiredError(`The delta token expired (${e.statusCode} ${e.code ?? ''})`);
+        }
+        throw err;
       }
-      throw err;
-    }
+    };
     const items: DeltaItem[] = [];
+    let page = await fetchPage('deltaLink' in from ? from.deltaLink : undefined);
     for (;;) {
       for (const raw of page.value) {
         items.push({ id: String(raw.id), changeKey: raw.changeKey as string | undefined, removed: raw['@removed'] !== undefined });
       }
       const next = page['@odata.nextLink'];
       if (!next) break;
-      page = await this.client.api(next).header('Prefer', `${UTC}, odata.maxpagesize=${DELTA_PAGE_SIZE}`).get();
+      page = await fetchPage(next);
     }
     const deltaLink = page['@odata.deltaLink'];
     if (!deltaLink) throw transientError('Graph ended a delta read without a delta link.');

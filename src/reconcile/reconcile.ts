@@ -86,11 +86,13 @@ export async function reconcileIntegration(
     const fresh = mode() === 'auto' && sameScope && cursor?.deltaLink && !cursor.dirty;
     let deltaLink = sameScope ? cursor?.deltaLink : undefined;
     let feed = await readFeed(Boolean(fresh));
+    let advanced = false;
 
     if (fresh && deltaLink && (feed.notModified || feed.feedHash === cursor?.feedHash)) {
       try {
         const delta = await calendar.readDelta({ deltaLink });
         deltaLink = delta.deltaLink;
+        advanced = true;
         if (delta.items.length === 0) {
           return { summary: summaryOf('incremental'), cursor: { ...cursor, ...validators(feed), deltaLink } };
         }
@@ -103,8 +105,16 @@ export async function reconcileIntegration(
     if (feed.notModified) feed = await readFeed(false);
     if (feed.notModified) throw classifyError(new Error('The feed answered 304 to an unconditional request.'));
 
-    // Without a usable delta link, open one *before* listing: then the delta read after the writes
-    // also shows any edit a person makes while this pass runs.
+    // Bring the delta link up to now *before* listing (or open one): the delta read after the
+    // writes then holds only our writes and edits a person makes while this pass runs.
+    if (deltaLink && !advanced) {
+      try {
+        deltaLink = (await calendar.readDelta({ deltaLink })).deltaLink;
+      } catch (err) {
+        if (!(err instanceof DeltaExpiredError)) throw err;
+        deltaLink = undefined;
+      }
+    }
     deltaLink ??= (await calendar.readDelta({ start: window.start.toISOString(), end: window.end.toISOString() })).deltaLink;
     const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
     // The feed may lag WineAround's signals (a cache): a booking deleted by a newer signal stays

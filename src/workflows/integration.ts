@@ -74,6 +74,7 @@ const TOMBSTONE_TTL_MS = 24 * 60 * 60_000;
  * reconcile from the feed, WineAround's source of truth: the queue must fit in one payload.
  */
 export const MAX_PENDING_CHANGES = 1000;
+const MAX_PENDING_BYTES = 1_000_000;
 const CURSOR_KEYS = ['tenantId', 'clientId', 'mailbox', 'feedUrl', 'windowPastDays', 'windowFutureDays', 'timeZone'] as const;
 
 /** State handed from one run to the next by continue-as-new. Plain JSON. */
@@ -92,6 +93,7 @@ export interface CarriedState {
   lastRejectedSignal?: string;
   nextRunAt?: number;
   fullResyncNeeded?: boolean;
+  recheckRequested?: boolean;
 }
 
 export interface IntegrationInput {
@@ -111,7 +113,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   const now = () => new Date(Date.now()).toISOString();
 
   let state: IntegrationState = carried?.state ?? 'running';
-  const pending = new Map<string, EventChange>((carried?.pending ?? []).map((c) => [c.eventId, c]));
+  const pending = new Map<string, EventChange>();
   const appliedVersions = new Map<string, number>(carried?.appliedVersions ?? []);
   const tombstones = new Map<string, [version: number, at: number]>((carried?.tombstones ?? []).map(([id, v, at]) => [id, [v, at]]));
   let cursor: SyncCursor | null = carried?.cursor ?? null;
@@ -125,7 +127,15 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   let pendingHeldUntil = 0;
   let fullResyncNeeded = carried?.fullResyncNeeded ?? false;
   let stopRequested = false;
-  let recheckRequested = false;
+  let recheckRequested = carried?.recheckRequested ?? false;
+  /** Bumped by every config change and queue overflow: a reconcile begun before one must not settle it. */
+  let configGeneration = 0;
+  let resyncGeneration = 0;
+  /** The newest syncNow ticket whose reconcile has started (a pause can no longer cancel it). */
+  let syncStarted = 0;
+  /** Serialized size of the queued changes, kept below one payload. */
+  const pendingBytes = new Map<string, number>();
+  let pendingTotalBytes = 0;
   let runCycles = 0;
   let syncRequested = 0;
   let syncServed = 0;
@@ -169,10 +179,31 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     if (applied !== undefined && change.version <= applied) return;
     if (queued && change.version <= queued.version) return;
     pending.set(change.eventId, change);
-    if (pending.size > MAX_PENDING_CHANGES) {
+    const bytes = JSON.stringify(change).length;
+    pendingTotalBytes += bytes - (pendingBytes.get(change.eventId) ?? 0);
+    pendingBytes.set(change.eventId, bytes);
+    if (pending.size > MAX_PENDING_CHANGES || pendingTotalBytes > MAX_PENDING_BYTES) {
       log.warn('Too many queued changes: replacing them with a full reconcile', { queued: pending.size });
       pending.clear();
+      pendingBytes.clear();
+      pendingTotalBytes = 0;
       fullResyncNeeded = true;
+      resyncGeneration += 1;
+    }
+  };
+
+  for (const change of carried?.pending ?? []) enqueue(change);
+
+  const dequeue = (eventId: string) => {
+    pending.delete(eventId);
+    pendingTotalBytes -= pendingBytes.get(eventId) ?? 0;
+    pendingBytes.delete(eventId);
+  };
+
+  const pruneTombstones = () => {
+    for (const [id, [, at]] of tombstones) {
+      if (tombstones.size <= TOMBSTONES_KEPT && Date.now() - at < TOMBSTONE_TTL_MS) break;
+      tombstones.delete(id);
     }
   };
 
@@ -183,10 +214,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       tombstones.delete(c.eventId);
       if (c.operation === 'delete') tombstones.set(c.eventId, [c.version, Date.now()]);
     }
-    for (const [id, [, at]] of tombstones) {
-      if (tombstones.size <= TOMBSTONES_KEPT && Date.now() - at < TOMBSTONE_TTL_MS) break;
-      tombstones.delete(id);
-    }
+    pruneTombstones();
     for (const key of appliedVersions.keys()) {
       if (appliedVersions.size <= APPLIED_VERSIONS_KEPT) break;
       appliedVersions.delete(key);
@@ -212,6 +240,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
 
   setHandler(pauseSignal, () => {
     if (state === 'running' || state === 'needs_attention') setState('paused');
+    forceRequested = false; // a force is an answer to one sync, not a standing order
   });
 
   setHandler(resumeSignal, () => {
@@ -230,8 +259,10 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     async (options: SyncNowOptions) => {
       const ticket = ++syncRequested;
       if (options?.force) forceRequested = true;
-      await condition(() => syncServed >= ticket || stopRequested || state === 'paused');
+      const cancelled = () => stopRequested || (state === 'paused' && syncStarted < ticket);
+      await condition(() => syncServed >= ticket || cancelled());
       if (syncServed < ticket) {
+        forceRequested = false;
         throw stopRequested
           ? ApplicationFailure.nonRetryable('The integration is stopping; nothing was synced.', 'STOPPING')
           : ApplicationFailure.nonRetryable('The integration was paused before the sync ran; resume it first.', 'PAUSED');
@@ -254,6 +285,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       config = { ...config, ...changes, mapping: { ...config.mapping, ...changes.mapping } };
       // The cursor belongs to one mailbox, app and window: start over from a full pass.
       if (CURSOR_KEYS.some((key) => key in changes)) cursor = null;
+      configGeneration += 1;
       // A fixed setup should be noticed at once, not at the next slow re-check.
       recheckRequested = true;
       pendingHeldUntil = 0;
@@ -286,23 +318,24 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     if (isConfigError(error) && !stopRequested) {
       if (state !== 'needs_attention' && state !== 'paused') setState('needs_attention');
       // The diagnosis writes a probe event: run it for a new problem or a changed setup, not every re-check.
-      if (!known || setupChanged) await runDiagnosis();
+      if ((!known || setupChanged) && state !== 'paused') await runDiagnosis();
     }
     return error;
   };
 
   const applyPending = async () => {
     const batch = [...pending.values()].slice(0, CHANGES_PER_APPLY);
-    for (const change of batch) pending.delete(change.eventId);
+    for (const change of batch) dequeue(change.eventId);
     try {
       lastSummary = await applyChanges({ config, changes: batch });
       rememberApplied(batch);
       lastOutcome = { ok: true };
+      pendingHeldUntil = 0;
     } catch (err) {
       for (const change of batch) enqueue(change);
       await recordFailure(err, false);
       pendingHeldUntil = Date.now() + PENDING_RETRY_MS;
-      nextRunAt = Math.min(nextRunAt, pendingHeldUntil);
+      if (state === 'running') nextRunAt = Math.min(nextRunAt, pendingHeldUntil);
     }
   };
 
@@ -311,19 +344,24 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     const setupChanged = recheckRequested;
     const full = syncServed < ticket || recheckRequested || fullResyncNeeded;
     const force = forceRequested;
+    const generation = configGeneration;
+    const resyncAsked = resyncGeneration;
     recheckRequested = false;
     forceRequested = false;
+    syncStarted = ticket;
+    pruneTombstones();
     try {
       const recentDeletes = Object.fromEntries([...tombstones].map(([id, [version]]) => [id, version]));
       const result = await reconcile({ config, cursor, mode: full ? 'full' : 'auto', force, recentDeletes });
-      cursor = result.cursor;
+      // A config change while it ran made its cursor obsolete: the next pass starts over.
+      cursor = generation === configGeneration ? result.cursor : null;
       lastSummary = result.summary;
       lastSuccessAt = now();
       lastError = undefined;
       diagnosis = undefined;
       lastOutcome = { ok: true };
       pendingHeldUntil = 0;
-      fullResyncNeeded = false;
+      if (resyncAsked === resyncGeneration) fullResyncNeeded = false;
       if (state === 'needs_attention') setState('running');
     } catch (err) {
       await recordFailure(err, setupChanged);
@@ -331,7 +369,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       syncServed = ticket;
       nextRunAt = Date.now() + (state === 'needs_attention' ? config.attentionRecheckMs : config.reconcileIntervalMs);
       // Changes held back after a failure keep their own, earlier retry time.
-      if (pending.size && pendingHeldUntil) nextRunAt = Math.min(nextRunAt, pendingHeldUntil);
+      if (state === 'running' && pending.size && pendingHeldUntil > Date.now()) nextRunAt = Math.min(nextRunAt, pendingHeldUntil);
     }
   };
 
@@ -375,6 +413,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       lastRejectedSignal,
       nextRunAt,
       fullResyncNeeded,
+      recheckRequested,
     };
     log.info('Continuing as new', { historyLength: workflowInfo().historyLength, pending: pending.size });
     await continueAsNew<typeof integrationWorkflow>({ config, carried: handOver });
