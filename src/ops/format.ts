@@ -52,5 +52,7 @@ export function formatListing(listings: IntegrationListing[]): string {
     l.status?.lastError?.code ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  const table = [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  const unanswered = listings.filter((l) => l.statusError).map((l) => `? ${l.customerId}: no status (${l.statusError}) — is a worker running?`);
+  return [...table, ...(unanswered.length ? ['', ...unanswered] : [])].join('\n');
 }

@@ -154,6 +154,8 @@ export interface IntegrationListing {
   startTime: Date;
   /** From the status query; absent when no worker answered. */
   status?: IntegrationStatus;
+  /** Why the status query failed (e.g. no worker polling the task queue). */
+  statusError?: string;
 }
 
 /** All integrations, from the search attributes; each one's details from its status query. */
@@ -172,7 +174,12 @@ export async function listIntegrations(client: Client, filter: { state?: string 
   }
   await Promise.all(
     listings.map(async (l) => {
-      l.status = await handleFor(client, l.customerId).query(statusQuery).catch(() => undefined);
+      try {
+        // Without a worker a query waits ~30 s: a listing should not.
+        l.status = await client.connection.withDeadline(Date.now() + 5_000, () => handleFor(client, l.customerId).query(statusQuery));
+      } catch (err) {
+        l.statusError = (err as Error).message;
+      }
     }),
   );
   return listings.sort((a, b) => a.customerId.localeCompare(b.customerId));
