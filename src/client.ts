@@ -127,9 +127,10 @@ export function buildCli(): Command {
 
   program.command('list').description('all running integrations')
     .addOption(new Option('--state <state>', 'only integrations in this state').choices(['running', 'paused', 'needs_attention', 'stopping']))
+    .option('--error-code <code>', 'only integrations whose last error has this code, e.g. INVALID_SECRET')
     .option('--json', 'machine-readable output')
-    .action(async (o: { state?: string; json?: boolean }) => {
-      const listings = await withClient((c) => listIntegrations(c, { state: o.state }));
+    .action(async (o: { state?: string; errorCode?: string; json?: boolean }) => {
+      const listings = await withClient((c) => listIntegrations(c, { state: o.state, errorCode: o.errorCode }));
       print(Boolean(o.json), listings, () => formatListing(listings));
     });
 

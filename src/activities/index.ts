@@ -57,13 +57,14 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async reconcile(input: {
       config: IntegrationConfig; cursor: SyncCursor | null; mode: 'auto' | 'full'; force?: boolean;
-      /** Deletes signalled recently: eventId → version. */
+      /** Deletes and upserts signalled recently: eventId → version. */
       recentDeletes?: Record<string, number>;
+      recentUpserts?: Record<string, number>;
     }): Promise<ReconcileResult> {
       try {
         // A retry after a failure starts with a full pass: the failed one may have written part of its plan.
         const mode = activityInfo().attempt > 1 ? 'full' : input.mode;
-        return await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes }, syncDeps());
+        return await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes, recentUpserts: input.recentUpserts }, syncDeps());
       } catch (err) {
         throw toFailure(err);
       }

@@ -13,6 +13,7 @@ import {
   type ConfigPatch,
   type IntegrationConfig,
   type IntegrationConfigInput,
+  redactUrl,
 } from '../workflows/integration-config';
 import type { integrationWorkflow } from '../workflows/integration';
 import {
@@ -25,7 +26,7 @@ import {
   syncNowUpdate,
   updateConfigUpdate,
 } from '../workflows/messages';
-import { customerIdKey, integrationStatusKey } from '../workflows/search-attributes';
+import { customerIdKey, errorCodeKey, integrationStatusKey } from '../workflows/search-attributes';
 import type { IntegrationStatus } from '../workflows/status';
 import type { SyncSummary } from '../reconcile/summary';
 import { parseNotification, type EventChange } from '../winearound/notification';
@@ -74,6 +75,7 @@ export async function startIntegration(client: Client, taskQueue: string, input:
         { key: customerIdKey, value: config.customerId },
         { key: integrationStatusKey, value: 'running' },
       ]),
+      ...describeIntegration(config),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -143,6 +145,7 @@ export async function notifyEventChanged(
       { key: customerIdKey, value: config.customerId },
       { key: integrationStatusKey, value: 'running' },
     ]),
+    ...describeIntegration(config),
   });
   return parsed;
 }
@@ -150,6 +153,8 @@ export async function notifyEventChanged(
 export interface IntegrationListing {
   customerId: string;
   state: string;
+  /** The last error's code (search attribute WaErrorCode), if any. */
+  errorCode?: string;
   workflowId: string;
   startTime: Date;
   /** From the status query; absent when no worker answered. */
@@ -159,15 +164,17 @@ export interface IntegrationListing {
 }
 
 /** All integrations, from the search attributes; each one's details from its status query. */
-export async function listIntegrations(client: Client, filter: { state?: string } = {}): Promise<IntegrationListing[]> {
+export async function listIntegrations(client: Client, filter: { state?: string; errorCode?: string } = {}): Promise<IntegrationListing[]> {
   const clauses = [`${customerIdKey.name} IS NOT NULL`, 'ExecutionStatus = "Running"'];
   if (filter.state) clauses.push(`${integrationStatusKey.name} = "${filter.state.replace(/"/g, '')}"`);
+  if (filter.errorCode) clauses.push(`${errorCodeKey.name} = "${filter.errorCode.replace(/"/g, '')}"`);
   const listings: IntegrationListing[] = [];
   for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
     const customerId = execution.typedSearchAttributes.get(customerIdKey) ?? execution.workflowId;
     listings.push({
       customerId,
       state: execution.typedSearchAttributes.get(integrationStatusKey) ?? 'unknown',
+      errorCode: execution.typedSearchAttributes.get(errorCodeKey),
       workflowId: execution.workflowId,
       startTime: execution.startTime,
     });
@@ -183,4 +190,19 @@ export async function listIntegrations(client: Client, filter: { state?: string 
     }),
   );
   return listings.sort((a, b) => a.customerId.localeCompare(b.customerId));
+}
+
+/** The Temporal UI's summary and details of an integration: who and where, never a secret or the feed's token. */
+function describeIntegration(config: IntegrationConfig): { staticSummary: string; staticDetails: string } {
+  const minutes = Math.round(config.reconcileIntervalMs / 60_000);
+  return {
+    staticSummary: `WineAround → Outlook for ${config.customerId}: ${config.mailbox}`,
+    staticDetails: [
+      `**Customer** \`${config.customerId}\``,
+      `- mailbox: \`${config.mailbox}\``,
+      `- tenant: \`${config.tenantId}\`, app: \`${config.clientId}\`, secret reference: \`${config.secretRef}\``,
+      `- feed: ${redactUrl(config.feedUrl)}`,
+      `- reconcile every ${minutes} min, window ${config.windowPastDays} days back to ${config.windowFutureDays} ahead, time zone ${config.timeZone}`,
+    ].join('\n'),
+  };
 }

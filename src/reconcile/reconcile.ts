@@ -46,6 +46,8 @@ export interface ReconcileOptions {
   force?: boolean;
   /** Deletes WineAround signalled recently (eventId → version): a feed still listing them lags. */
   recentDeletes?: Record<string, number>;
+  /** Upserts WineAround signalled recently (eventId → version): a feed not listing them yet lags. */
+  recentUpserts?: Record<string, number>;
   now?: Date;
 }
 
@@ -140,8 +142,16 @@ export async function reconcileIntegration(
       .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)))
       // A booking the feed lists but could not parse is kept as it is, never deleted.
       .filter((o) => !unparsed.has(o.sourceId.split('#')[0]));
-    const actual = owned.filter((o) => desiredIds.has(o.sourceId) || !(seconds(o.version) > seconds(feedMadeAt)));
+    // A booking a signal created (or changed) that the feed does not list yet is kept until it does.
+    const signalled = (o: { sourceId: string; version: number }) => {
+      const version = options.recentUpserts?.[o.sourceId.split('#')[0]];
+      return version !== undefined && seconds(o.version) <= seconds(version);
+    };
+    const actual = owned.filter((o) => desiredIds.has(o.sourceId) || !(seconds(o.version) > seconds(feedMadeAt) || signalled(o)));
     const tooNew = owned.length - actual.length;
+    const caughtUp = Object.entries(options.recentUpserts ?? {})
+      .filter(([id, version]) => desired.some((e) => e.id.split('#')[0] === id && seconds(e.version) >= seconds(version)))
+      .map(([id]) => id);
     const p = plan({
       customerId: config.customerId, desired, actual, options: mapping,
       guard: { maxDeleteShare: config.maxDeleteShare, force: options.force },
@@ -177,6 +187,7 @@ export async function reconcileIntegration(
         ...validators(feed), feedHash: feed.feedHash, deltaLink, mailbox: config.mailbox, windowStart, windowEnd,
         lastFullAt: now.toISOString(), dirty,
       },
+      caughtUp,
     };
   }
 

@@ -39,4 +39,6 @@ export interface SyncCursor {
 export interface ReconcileResult {
   summary: SyncSummary;
   cursor: SyncCursor;
+  /** Signalled upserts the feed now lists at their version or newer: no longer protected from a lagging feed. */
+  caughtUp?: string[];
 }

@@ -54,9 +54,12 @@ describe('integration end to end (Temporal dev server, real activities, MSAL and
   it('syncs the feed, then applies webhook notifications within seconds, newest version winning', async () => {
     const customer = id('rossi');
     await startIntegration(client, taskQueue, world.settings(customer));
+    // The integration syncs on its own at start: wait for that pass (its status says so), not for a time.
+    const started = await eventually(() => getStatus(client, customer), (s) => s.lastSuccessAt !== undefined);
+    assert.equal(started.lastSummary?.kind, 'full');
+    assert.deepEqual(calendarOf(world, customer), expectedCalendar(world));
     const settled = await syncNow(client, customer);
     assert.equal(settled.created + settled.updated + settled.deleted, 0, 'the start-up reconcile already made the calendar exact');
-    assert.deepEqual(calendarOf(world, customer), expectedCalendar(world));
 
     const day = inDays(3);
     const booking = (version: number, title: string) => ({

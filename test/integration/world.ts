@@ -79,9 +79,13 @@ export function calendarOf(world: World, customerId: string): Map<string, string
 export async function eventually<T>(probe: () => T | Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not reached within ${timeoutMs} ms; last value: ${JSON.stringify(value)?.slice(0, 500)}`);
+    // A probe may fail until the state exists (e.g. a query before the workflow's first task).
+    const outcome = await Promise.resolve().then(probe).then((value) => ({ value }), (error: unknown) => ({ error }));
+    if ('value' in outcome && accept(outcome.value)) return outcome.value;
+    if (Date.now() > deadline) {
+      const last = 'value' in outcome ? JSON.stringify(outcome.value)?.slice(0, 500) : String(outcome.error);
+      throw new Error(`condition not reached within ${timeoutMs} ms; last: ${last}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -84,6 +84,26 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     }
   });
 
+  it('keeps a booking a signal created while a feed without Last-Modified does not list it yet, until it does', async () => {
+    const mailbox = world.addMailbox('safety-create-lag');
+    const config = configFor({ customerId: 'oro-create', mailbox, feedUrl: await feed(calendar(vevent('bk-a', 'Degustazione'))) });
+    await reconcileIntegration(config, null, { mode: 'full' }, world.deps('c1'));
+    const signalledAt = Date.parse('2026-06-01T00:00:00Z');
+    const fields = { title: 'Tour in vigna', allDay: false, start: { kind: 'dateTime', dateTime: '2027-05-01T10:00:00', timeZone: 'Europe/Rome' }, end: { kind: 'dateTime', dateTime: '2027-05-01T11:00:00', timeZone: 'Europe/Rome' } };
+    await applyEventChanges(config, [parseNotification({ customerId: 'oro-create', eventId: 'bk-new', operation: 'upsert', version: signalledAt, event: fields })], world.deps('c2'));
+    const lagging = await reconcileIntegration(config, null, { mode: 'full', recentUpserts: { 'bk-new': signalledAt } }, world.deps('c3'));
+    assert.equal(lagging.summary.deleted, 0);
+    assert.deepEqual(lagging.caughtUp, []);
+    assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-create').map((e) => e.sourceId).sort(), ['bk-a', 'bk-new']);
+    // The feed catches up: the protection ends, and the feed is the truth again.
+    const caughtUp = { ...config, feedUrl: await feed(calendar(vevent('bk-a', 'Degustazione'), vevent('bk-new', 'Tour in vigna'))) };
+    const listed = await reconcileIntegration(caughtUp, null, { mode: 'full', recentUpserts: { 'bk-new': 0 } }, world.deps('c4'));
+    assert.deepEqual(listed.caughtUp, ['bk-new']);
+    // Without the record the lagging feed wins: the protection is the record, nothing else.
+    const plain = await reconcileIntegration(config, null, { mode: 'full' }, world.deps('c5'));
+    assert.equal(plain.summary.deleted, 1);
+  });
+
   it('reports a feed the parser rejects without quoting its content', async () => {
     const mailbox = world.addMailbox('safety-garbled');
     const garbled = calendar(vevent('bk-c', 'Degustazione', '100000', '110000', 'X-WA-GUEST-PHONE+39 333 1234567\r\n'));

@@ -11,6 +11,8 @@ export function fakeActivities() {
   const applied: EventChange[] = [];
   const reconciledConfigs: Parameters<Activities['reconcile']>[0]['config'][] = [];
   let reconciles = 0;
+  /** While set, applyChanges waits for it: a test holds a batch in flight to send messages meanwhile. */
+  let gate: { opened: Promise<void>; open: () => void; entered: Promise<void>; enter: () => void } | undefined;
   const summary = (kind: SyncSummary['kind'], n = 0): SyncSummary => ({
     kind, at: new Date().toISOString(), durationMs: 1, created: n, updated: 0, deleted: 0, unchanged: 0, skipped: {},
     requests: { feed: kind === 'changes' ? 0 : 1, graph: 1, token: 0 },
@@ -25,6 +27,10 @@ export function fakeActivities() {
       return { summary: summary('full'), cursor: { lastFullAt: new Date().toISOString() } };
     },
     async applyChanges({ changes }) {
+      if (gate) {
+        gate.enter();
+        await gate.opened;
+      }
       applied.push(...changes);
       return summary('changes', changes.length);
     },
@@ -32,5 +38,23 @@ export function fakeActivities() {
       return { customerId: config.customerId, at: new Date().toISOString(), ok: false, checks: [{ check: 'secret', status: 'fail', code: 'INVALID_SECRET', evidence: 'AADSTS7000215', fix: 'Create a new client secret.' }] };
     },
   };
-  return { activities, applied, reconciledConfigs, reconciles: () => reconciles };
+  const latch = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+  /** The next applyChanges calls wait until `open()`; `entered` resolves when one is waiting. */
+  const holdApplies = () => {
+    const opened = latch();
+    const entered = latch();
+    gate = { opened: opened.promise, open: opened.resolve, entered: entered.promise, enter: entered.resolve };
+    return {
+      entered: entered.promise,
+      open: () => {
+        gate = undefined;
+        opened.resolve();
+      },
+    };
+  };
+  return { activities, applied, reconciledConfigs, reconciles: () => reconciles, holdApplies };
 }

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateStage, type Client } from '@temporalio/client';
 import {
   getStatus, listIntegrations, notifyEventChanged, OpsError, pauseIntegration, resumeIntegration,
   startIntegration, stopIntegration, syncNow, updateConfig,
 } from '../../src/ops/integrations';
-import { integrationWorkflowId } from '../../src/workflows/messages';
+import { integrationWorkflowId, syncNowUpdate } from '../../src/workflows/messages';
 import { MAX_PENDING_CHANGES } from '../../src/workflows/integration';
 import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
-import { recordHistory } from '../support/histories';
-import { temporalEnv, workflowBundle } from '../support/temporal';
+import { exportHistory, recordHistory } from '../support/histories';
+import { eventually } from '../integration/world';
+import { SUGGEST_CONTINUE_AS_NEW_AT, temporalEnv, workflowBundle } from '../support/temporal';
 import { fakeActivities } from './fake-activities';
 
 const settings = (customerId: string, extra: Partial<IntegrationConfigInput> = {}): IntegrationConfigInput => ({
@@ -184,5 +185,88 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     await stopIntegration(client, customer);
     recordHistory(address, 'burst-before-continue-as-new', integrationWorkflowId(customer), firstRun);
     recordHistory(address, 'burst-after-continue-as-new', integrationWorkflowId(customer));
+  });
+
+  it('never lets a late, older upsert bring back a booking while its newer delete is being applied', async () => {
+    const customer = id('late');
+    await startIntegration(client, taskQueue, settings(customer));
+    await syncNow(client, customer);
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    const hold = fake.holdApplies();
+    await handle.signal('eventChanged', { customerId: customer, eventId: 'bk-1', operation: 'delete', version: 3 });
+    await hold.entered; // delete v3 is in flight
+    await handle.signal('eventChanged', upsert(customer, 'bk-1', 2, 'late v2'));
+    hold.open();
+    await syncNow(client, customer); // answers after every change received before it
+    const applied = fake.applied.filter((c) => c.customerId === customer).map((c) => [c.operation, c.version]);
+    assert.deepEqual(applied, [['delete', 3]]);
+    const status = await getStatus(client, customer);
+    assert.equal(status.pendingChanges, 0);
+    await stopIntegration(client, customer);
+  });
+
+  it('continues as new with every change applied when the hand-off falls due while a syncNow waits and changes are queued', async () => {
+    const customer = id('handoff');
+    await startIntegration(client, taskQueue, settings(customer));
+    await syncNow(client, customer);
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    const firstRun = (await handle.describe()).runId;
+    const hold = fake.holdApplies();
+    await handle.signal('eventChanged', upsert(customer, 'bk-0', 1));
+    await hold.entered; // a batch is in flight; everything below waits behind it
+    // Grow the history past the server's continue-as-new suggestion, queueing changes as it grows.
+    let sent = 1;
+    while ((await handle.describe()).historyLength <= SUGGEST_CONTINUE_AS_NEW_AT) {
+      await handle.signal('eventChanged', upsert(customer, `bk-${sent}`, 1));
+      sent += 1;
+    }
+    const sync = await handle.startUpdate(syncNowUpdate, { args: [{}], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    hold.open(); // now: hand-off due, a syncNow waiting, changes queued
+    await sync.result();
+    await syncNow(client, customer); // served by whichever run is current, after its queued changes
+    assert.notEqual((await handle.describe()).runId, firstRun, 'continued as new');
+    const done = new Set(fake.applied.filter((c) => c.customerId === customer).map((c) => c.eventId));
+    assert.equal(done.size, sent, 'every signalled change applied');
+    await stopIntegration(client, customer);
+    recordHistory(address, 'hand-off-with-sync-waiting', integrationWorkflowId(customer), firstRun);
+  });
+
+  it('tells its story in the Temporal UI: summary, current details, activity and timer summaries, error code attribute', async () => {
+    const customer = id('story');
+    await startIntegration(client, taskQueue, settings(customer, { secretRef: 'wrong-secret' }));
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    await assert.rejects(syncNow(client, customer), /AADSTS7000215/);
+    const description = await handle.describe();
+    assert.match((await description.staticSummary()) ?? '', new RegExp(`${customer}: calendario@cantinarossi.it`));
+    const details = (await description.staticDetails()) ?? '';
+    assert.match(details, /reconcile every 60 min/);
+    assert.ok(!details.includes('s3cret'), 'no feed token');
+    const attention = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    assert.match(attention.currentDetails, /\*\*needs_attention\*\*/);
+    assert.match(attention.currentDetails, /Last error `INVALID_SECRET`/);
+    assert.match(attention.currentDetails, /Fix: Create a new client secret/);
+    const listed = await eventually(
+      async () => (await listIntegrations(client)).find((l) => l.customerId === customer && l.errorCode === 'INVALID_SECRET'),
+      (l) => l !== undefined,
+    );
+    assert.ok(listed);
+
+    await updateConfig(client, customer, { secretRef: 'good-secret' });
+    await syncNow(client, customer);
+    await handle.signal('eventChanged', upsert(customer, 'bk-1', 1));
+    await handle.signal('eventChanged', { customerId: customer, eventId: 'bk-2', operation: 'delete', version: 1 });
+    await syncNow(client, customer);
+    const healthy = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    assert.match(healthy.currentDetails, /\*\*running\*\*/);
+    await stopIntegration(client, customer);
+
+    const history = JSON.parse(exportHistory(address, integrationWorkflowId(customer))) as { events: { eventType: string; userMetadata?: { summary?: { data?: string } } }[] };
+    const summaries = history.events
+      .filter((e) => e.userMetadata?.summary?.data)
+      .map((e) => `${e.eventType}: ${JSON.parse(Buffer.from(e.userMetadata!.summary!.data!, 'base64').toString('utf8'))}`);
+    assert.ok(summaries.some((s) => /ACTIVITY_TASK_SCHEDULED: reconcile: full pass/.test(s)), summaries.join('\n'));
+    assert.ok(summaries.some((s) => /ACTIVITY_TASK_SCHEDULED: diagnose the customer's setup/.test(s)));
+    assert.ok(summaries.some((s) => /ACTIVITY_TASK_SCHEDULED: apply (1 change: 1 (upsert|delete)|2 changes: 1 upsert, 1 delete)/.test(s)));
+    assert.ok(summaries.some((s) => /TIMER_STARTED: (re-check the customer's setup|next reconcile)/.test(s)));
   });
 });

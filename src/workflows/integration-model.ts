@@ -1,0 +1,364 @@
+import type { DiagnosisReport } from '../diagnosis/report';
+import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
+import { parseNotification, type EventChange } from '../winearound/notification';
+import { ChangeLedger, type LedgerSnapshot } from './change-ledger';
+import { configPatchSchema, redactUrl, type ConfigPatch, type IntegrationConfig } from './integration-config';
+import type { IntegrationError, IntegrationState, IntegrationStatus } from './status';
+
+/**
+ * One customer integration's state and rules, as a plain class: the workflow's handlers call it,
+ * and the workflow's loop asks it for the next step and reports each step's outcome. No Temporal
+ * import and no clock of its own (times are passed in), so every rule is tested without a server.
+ */
+
+/** Activity steps per run before continue-as-new, even if the server never suggests it. */
+export const MAX_STEPS_PER_RUN = 300;
+/** Changes per applyChanges call: keeps each activity input (guest data included) far below Temporal's payload limit. */
+export const CHANGES_PER_APPLY = 100;
+/** After a transient failure, changes wait this long unless the server said how long. */
+const PENDING_RETRY_MS = 60_000;
+/** A change to any of these makes the cursor (delta link, feed validators) meaningless. */
+const CURSOR_KEYS = ['tenantId', 'clientId', 'mailbox', 'feedUrl', 'windowPastDays', 'windowFutureDays', 'timeZone'] as const;
+
+/** State handed from one run to the next by continue-as-new. Plain JSON. */
+export interface CarriedState extends LedgerSnapshot {
+  state: 'running' | 'paused' | 'needs_attention';
+  cursor: SyncCursor | null;
+  lastSuccessAt?: string;
+  lastSummary?: SyncSummary;
+  lastError?: IntegrationError;
+  diagnosis?: DiagnosisReport;
+  rejectedSignals: number;
+  lastRejectedSignal?: string;
+  nextRunAt?: number;
+  fullResyncNeeded?: boolean;
+  recheckRequested?: boolean;
+}
+
+export type Step =
+  | { kind: 'stop' }
+  | { kind: 'hand-off' }
+  | { kind: 'apply' }
+  | { kind: 'reconcile' }
+  /** Nothing to do before `until` (none: until a message arrives); `reason` says what the wait is for. */
+  | { kind: 'wait'; until?: number; reason: string };
+
+/** A failed step, as the workflow read it from the activity's failure. */
+export interface StepFailure {
+  error: IntegrationError;
+  /** The server's own wait (Retry-After), when the failure carried one. */
+  retryAfterMs?: number;
+}
+
+export interface ReconcileRun {
+  ticket: number;
+  setupChanged: boolean;
+  generation: number;
+  resyncAsked: number;
+  input: {
+    config: IntegrationConfig;
+    cursor: SyncCursor | null;
+    mode: 'auto' | 'full';
+    force: boolean;
+    recentDeletes: Record<string, number>;
+    recentUpserts: Record<string, number>;
+  };
+}
+
+export type SyncAnswer =
+  | { done: false }
+  | { done: true; summary: SyncSummary }
+  | { done: true; error: IntegrationError }
+  | { done: true; cancelled: 'PAUSED' | 'STOPPING' };
+
+/** Configuration errors are the activities' non-retryable failures: the customer must fix something. */
+export function isConfigError(error: IntegrationError): boolean {
+  return !['UNAVAILABLE', 'TIMEOUT', 'TRANSIENT'].includes(error.code);
+}
+
+export class Integration {
+  config: IntegrationConfig;
+  state: IntegrationState;
+  readonly ledger: ChangeLedger;
+  private cursor: SyncCursor | null;
+  private lastSuccessAt?: string;
+  lastSummary?: SyncSummary;
+  lastError?: IntegrationError;
+  diagnosis?: DiagnosisReport;
+  private rejectedSignals: number;
+  private lastRejectedSignal?: string;
+  private nextRunAt: number;
+  /** Queued changes wait until then after a failed apply. */
+  private heldUntil = 0;
+  private fullResyncNeeded: boolean;
+  private recheckRequested: boolean;
+  private stopRequested = false;
+  /** Bumped by every config change and queue overflow: a reconcile begun before one must not settle it. */
+  private configGeneration = 0;
+  private resyncGeneration = 0;
+  /** syncNow tickets: requested, started (a pause can no longer cancel it), served. */
+  private syncRequested = 0;
+  private syncStarted = 0;
+  private syncServed = 0;
+  /** An operator asked to apply deletions the safety guard would hold back. */
+  private forceRequested = false;
+  private lastOutcome: { ok: true } | { ok: false; error: IntegrationError } = { ok: true };
+  steps = 0;
+
+  constructor(config: IntegrationConfig, carried: CarriedState | undefined, now: number) {
+    this.config = config;
+    this.state = carried?.state ?? 'running';
+    this.ledger = new ChangeLedger(carried);
+    this.cursor = carried?.cursor ?? null;
+    this.lastSuccessAt = carried?.lastSuccessAt;
+    this.lastSummary = carried?.lastSummary;
+    this.lastError = carried?.lastError;
+    this.diagnosis = carried?.diagnosis;
+    this.rejectedSignals = carried?.rejectedSignals ?? 0;
+    this.lastRejectedSignal = carried?.lastRejectedSignal;
+    this.nextRunAt = carried?.nextRunAt ?? now;
+    this.fullResyncNeeded = carried?.fullResyncNeeded ?? false;
+    this.recheckRequested = carried?.recheckRequested ?? false;
+  }
+
+  // --- Messages -------------------------------------------------------------------------------
+
+  /** A WineAround notification; an invalid one is counted, reported and dropped, never harmful. */
+  receive(raw: unknown, now: number): void {
+    let change: EventChange;
+    try {
+      change = parseNotification(raw);
+      if (change.customerId !== this.config.customerId) {
+        throw new Error(`eventChanged.customerId: "${change.customerId}" is not this integration's customer ("${this.config.customerId}"); send it to wa-outlook/${change.customerId}`);
+      }
+    } catch (err) {
+      this.rejectedSignals += 1;
+      this.lastRejectedSignal = `${new Date(now).toISOString()} ${(err as Error).message}`;
+      throw err;
+    }
+    if (this.ledger.offer(change) === 'overflow') this.needFullResync();
+  }
+
+  pause(): void {
+    if (this.state === 'running' || this.state === 'needs_attention') this.state = 'paused';
+    this.forceRequested = false; // a force answers one sync, it is not a standing order
+  }
+
+  resume(now: number): void {
+    if (this.state !== 'paused') return;
+    this.state = this.lastError && isConfigError(this.lastError) ? 'needs_attention' : 'running';
+    this.nextRunAt = now;
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.state = 'stopping';
+  }
+
+  /** Throws the reason a syncNow cannot be accepted now. */
+  checkSyncAccepted(): void {
+    if (this.stopRequested) throw new Error('The integration is stopping.');
+    if (this.state === 'paused') throw new Error('The integration is paused; resume it first (wa-outlook resume).');
+  }
+
+  requestSync(force: boolean): number {
+    if (force) this.forceRequested = true;
+    return ++this.syncRequested;
+  }
+
+  syncAnswer(ticket: number): SyncAnswer {
+    if (this.syncServed < ticket) {
+      if (this.stopRequested) return this.cancelSync('STOPPING');
+      if (this.state === 'paused' && this.syncStarted < ticket) return this.cancelSync('PAUSED');
+      return { done: false };
+    }
+    return this.lastOutcome.ok ? { done: true, summary: this.lastSummary as SyncSummary } : { done: true, error: this.lastOutcome.error };
+  }
+
+  private cancelSync(reason: 'PAUSED' | 'STOPPING'): SyncAnswer {
+    this.forceRequested = false;
+    return { done: true, cancelled: reason };
+  }
+
+  /** Throws the reason a config change cannot be accepted (invalid fields are named). */
+  checkConfigAccepted(): void {
+    if (this.stopRequested) throw new Error('The integration is stopping.');
+  }
+
+  updateConfig(patch: ConfigPatch, now: number): IntegrationStatus {
+    const changes = configPatchSchema.parse(patch);
+    this.config = { ...this.config, ...changes, mapping: { ...this.config.mapping, ...changes.mapping } };
+    if (CURSOR_KEYS.some((key) => key in changes)) this.cursor = null;
+    this.configGeneration += 1;
+    // A fixed setup should be noticed at once, not at the next slow re-check.
+    this.recheckRequested = true;
+    this.heldUntil = 0;
+    return this.status(now);
+  }
+
+  // --- The loop -------------------------------------------------------------------------------
+
+  /**
+   * What the loop does next. Never a step that does nothing: the loop either runs an activity,
+   * ends, or waits for a message or a time, so it cannot spin.
+   */
+  nextStep(now: number, handlersFinished: boolean, handOffSuggested: boolean): Step {
+    if (this.stopRequested) return { kind: 'stop' };
+    if (handOffSuggested || this.steps >= MAX_STEPS_PER_RUN) {
+      // Pending changes travel with the hand-off; only a syncNow waiting for a pass holds it up.
+      if (handlersFinished) return { kind: 'hand-off' };
+      if (!this.syncWanted() || this.state === 'paused') return { kind: 'wait', reason: 'let the message handlers finish before continuing as new' };
+    }
+    if (this.state === 'paused') return { kind: 'wait', reason: 'paused: resume, stop or new changes' };
+    if (this.changesReady(now)) return { kind: 'apply' };
+    if (this.syncWanted() || this.recheckRequested || this.resyncDue() || now >= this.nextRunAt) return { kind: 'reconcile' };
+    const changesAt = this.state === 'running' && this.ledger.pendingCount ? this.heldUntil : Number.POSITIVE_INFINITY;
+    if (changesAt < this.nextRunAt) return { kind: 'wait', until: changesAt, reason: 'retry the held changes' };
+    return {
+      kind: 'wait', until: this.nextRunAt,
+      reason: this.state === 'needs_attention' ? "re-check the customer's setup" : 'next reconcile',
+    };
+  }
+
+  private syncWanted(): boolean {
+    return this.syncRequested > this.syncServed;
+  }
+
+  private resyncDue(): boolean {
+    return this.fullResyncNeeded && this.state === 'running';
+  }
+
+  private changesReady(now: number): boolean {
+    return this.state === 'running' && this.ledger.pendingCount > 0 && now >= this.heldUntil;
+  }
+
+  private needFullResync(): void {
+    this.fullResyncNeeded = true;
+    this.resyncGeneration += 1;
+  }
+
+  beginApply(): { config: IntegrationConfig; changes: EventChange[] } {
+    this.steps += 1;
+    return { config: this.config, changes: this.ledger.take(CHANGES_PER_APPLY) };
+  }
+
+  applied(summary: SyncSummary, now: number): void {
+    this.ledger.settle(now);
+    this.lastSummary = summary;
+    this.lastOutcome = { ok: true };
+    this.heldUntil = 0;
+  }
+
+  /** Returns whether the setup should be diagnosed. */
+  applyFailed(failure: StepFailure, now: number): boolean {
+    if (this.ledger.giveBack() === 'overflow') this.needFullResync();
+    this.heldUntil = now + (failure.retryAfterMs ?? PENDING_RETRY_MS);
+    return this.recordFailure(failure.error, false);
+  }
+
+  beginReconcile(now: number): ReconcileRun {
+    this.steps += 1;
+    const ticket = this.syncRequested;
+    const recent = this.ledger.recent(now);
+    const run: ReconcileRun = {
+      ticket,
+      setupChanged: this.recheckRequested,
+      generation: this.configGeneration,
+      resyncAsked: this.resyncGeneration,
+      input: {
+        config: this.config,
+        cursor: this.cursor,
+        mode: this.syncServed < ticket || this.recheckRequested || this.fullResyncNeeded ? 'full' : 'auto',
+        force: this.forceRequested,
+        recentDeletes: recent.deletes,
+        recentUpserts: recent.upserts,
+      },
+    };
+    this.recheckRequested = false;
+    this.forceRequested = false;
+    this.syncStarted = ticket;
+    return run;
+  }
+
+  reconciled(run: ReconcileRun, result: ReconcileResult, now: number): void {
+    // A config change while it ran made its cursor obsolete: the next pass starts over.
+    this.cursor = run.generation === this.configGeneration ? result.cursor : null;
+    this.ledger.caughtUp(result.caughtUp ?? []);
+    this.lastSummary = result.summary;
+    this.lastSuccessAt = new Date(now).toISOString();
+    this.lastError = undefined;
+    this.diagnosis = undefined;
+    this.lastOutcome = { ok: true };
+    this.heldUntil = 0;
+    if (run.resyncAsked === this.resyncGeneration) this.fullResyncNeeded = false;
+    if (this.state === 'needs_attention') this.state = 'running';
+  }
+
+  /** Returns whether the setup should be diagnosed (before `endReconcile`, so that syncNow answers with it). */
+  reconcileFailed(run: ReconcileRun, failure: StepFailure): boolean {
+    return this.recordFailure(failure.error, run.setupChanged);
+  }
+
+  /** The pass and its follow-up (a diagnosis) are over: answer the syncNow calls it served, plan the next. */
+  endReconcile(run: ReconcileRun, now: number): void {
+    this.syncServed = Math.max(this.syncServed, run.ticket);
+    this.nextRunAt = now + (this.state === 'needs_attention' ? this.config.attentionRecheckMs : this.config.reconcileIntervalMs);
+  }
+
+  /** The diagnosis writes a probe event: run it for a new problem or a changed setup, not every re-check. */
+  private recordFailure(error: IntegrationError, setupChanged: boolean): boolean {
+    const known = this.lastError?.code === error.code && this.state === 'needs_attention';
+    this.lastError = error;
+    this.lastOutcome = { ok: false, error };
+    if (!isConfigError(error) || this.stopRequested) return false;
+    if (this.state !== 'needs_attention' && this.state !== 'paused') this.state = 'needs_attention';
+    return (!known || setupChanged) && this.state !== 'paused';
+  }
+
+  diagnosed(report: DiagnosisReport | undefined): void {
+    this.diagnosis = report; // none rather than an old report next to a new error
+  }
+
+  // --- Views ----------------------------------------------------------------------------------
+
+  status(now: number): IntegrationStatus {
+    const step = this.nextStep(now, true, false);
+    const nextAt = ['paused', 'stopping', 'stopped'].includes(this.state) ? undefined : step.kind === 'wait' ? step.until : now;
+    return {
+      customerId: this.config.customerId,
+      state: this.state,
+      tenantId: this.config.tenantId,
+      clientId: this.config.clientId,
+      mailbox: this.config.mailbox,
+      secretRef: this.config.secretRef,
+      feed: redactUrl(this.config.feedUrl),
+      reconcileIntervalMs: this.config.reconcileIntervalMs,
+      lastSuccessAt: this.lastSuccessAt,
+      lastSummary: this.lastSummary,
+      lastError: this.lastError,
+      diagnosis: this.diagnosis,
+      pendingChanges: this.ledger.pendingCount,
+      rejectedSignals: this.rejectedSignals,
+      lastRejectedSignal: this.lastRejectedSignal,
+      nextRunAt: nextAt === undefined ? undefined : new Date(nextAt).toISOString(),
+      runCycles: this.steps,
+    };
+  }
+
+  carry(): CarriedState {
+    return {
+      state: this.state as CarriedState['state'],
+      ...this.ledger.snapshot(),
+      cursor: this.cursor,
+      lastSuccessAt: this.lastSuccessAt,
+      lastSummary: this.lastSummary,
+      lastError: this.lastError,
+      diagnosis: this.diagnosis,
+      rejectedSignals: this.rejectedSignals,
+      lastRejectedSignal: this.lastRejectedSignal,
+      nextRunAt: this.nextRunAt,
+      fullResyncNeeded: this.fullResyncNeeded,
+      recheckRequested: this.recheckRequested,
+    };
+  }
+}

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { integrationConfigSchema } from '../../src/workflows/integration-config';
+import { Integration, MAX_STEPS_PER_RUN, type ReconcileRun } from '../../src/workflows/integration-model';
+import type { ReconcileResult, SyncSummary } from '../../src/reconcile/summary';
+
+const T0 = Date.parse('2027-01-01T00:00:00Z');
+const MIN = 60_000;
+const config = integrationConfigSchema.parse({
+  customerId: 'rossi', tenantId: 'cantinarossi.onmicrosoft.com', clientId: '6f1c2a8e-1d2b-4c3d-9e8f-0a1b2c3d4e5f',
+  secretRef: 'rossi-graph', mailbox: 'calendario@cantinarossi.it', feedUrl: 'https://feeds.example/rossi.ics?token=x',
+});
+const summary = (kind: SyncSummary['kind']): SyncSummary => ({
+  kind, at: new Date(T0).toISOString(), durationMs: 1, created: 0, updated: 0, deleted: 0, unchanged: 0, skipped: {}, requests: { feed: 0, graph: 0, token: 0 },
+});
+const result = (caughtUp: string[] = []): ReconcileResult => ({ summary: summary('full'), cursor: {}, caughtUp });
+const upsert = (eventId: string, version: number) => ({
+  customerId: 'rossi', eventId, operation: 'upsert', version,
+  event: { title: 'Degustazione', allDay: false, start: { kind: 'dateTime', dateTime: '2027-05-01T10:00:00', timeZone: 'Europe/Rome' }, end: { kind: 'dateTime', dateTime: '2027-05-01T11:00:00', timeZone: 'Europe/Rome' } },
+});
+const invalidSecret = { error: { code: 'INVALID_SECRET', message: 'AADSTS7000215', at: '' } };
+const outage = (retryAfterMs?: number) => ({ error: { code: 'UNAVAILABLE', message: '503', at: '' }, retryAfterMs });
+
+function reconcile(integration: Integration, now: number, outcome: ReconcileResult = result()): ReconcileRun {
+  const run = integration.beginReconcile(now);
+  integration.reconciled(run, outcome, now);
+  integration.endReconcile(run, now);
+  return run;
+}
+
+/** A started integration whose start-up reconcile has run. */
+function settled(): Integration {
+  const integration = new Integration(config, undefined, T0);
+  reconcile(integration, T0);
+  return integration;
+}
+
+describe('Integration model: the workflow\'s rules without a server', () => {
+  it('reconciles at start, then waits for the interval', () => {
+    const integration = new Integration(config, undefined, T0);
+    assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'reconcile' });
+    reconcile(integration, T0);
+    assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'wait', until: T0 + config.reconcileIntervalMs, reason: 'next reconcile' });
+    assert.deepEqual(integration.nextStep(T0 + config.reconcileIntervalMs, true, false), { kind: 'reconcile' });
+  });
+
+  it('applies a signalled change at once, and after a failure waits what the server asked', () => {
+    const integration = settled();
+    integration.receive(upsert('bk-1', 1), T0);
+    assert.equal(integration.nextStep(T0, true, false).kind, 'apply');
+    const { changes } = integration.beginApply();
+    assert.equal(changes.length, 1);
+    assert.equal(integration.applyFailed(outage(5_000), T0), false, 'a transient failure needs no diagnosis');
+    assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'wait', until: T0 + 5_000, reason: 'retry the held changes' });
+    assert.equal(integration.nextStep(T0 + 5_000, true, false).kind, 'apply');
+  });
+
+  it('rejects and counts an invalid or foreign notification without queueing it', () => {
+    const integration = settled();
+    assert.throws(() => integration.receive({ ...upsert('bk-1', 1), event: { title: 'x' } }, T0), /event/);
+    assert.throws(() => integration.receive({ ...upsert('bk-1', 1), customerId: 'bianchi' }, T0), /customerId/);
+    const status = integration.status(T0);
+    assert.equal(status.rejectedSignals, 2);
+    assert.equal(status.pendingChanges, 0);
+  });
+
+  it('never spins: with a hand-off due it ends, serves a waiting syncNow, or waits for the handlers', () => {
+    const integration = settled();
+    integration.receive(upsert('bk-1', 1), T0);
+    // Changes queued, hand-off suggested, a handler unfinished, no sync waiting: wait for the handler.
+    assert.equal(integration.nextStep(T0, false, true).kind, 'wait');
+    assert.deepEqual(integration.nextStep(T0, true, true), { kind: 'hand-off' });
+    // A syncNow waits: changes first (the answer covers them), then its pass; then the hand-off.
+    const ticket = integration.requestSync(false);
+    assert.equal(integration.nextStep(T0, false, true).kind, 'apply');
+    integration.beginApply();
+    integration.applied(summary('changes'), T0);
+    assert.equal(integration.nextStep(T0, false, true).kind, 'reconcile');
+    const run = integration.beginReconcile(T0);
+    integration.reconciled(run, result(), T0);
+    assert.deepEqual(integration.syncAnswer(ticket), { done: false }, 'answered only once the pass is over');
+    integration.endReconcile(run, T0);
+    assert.deepEqual(integration.syncAnswer(ticket), { done: true, summary: summary('full') });
+    assert.equal(integration.nextStep(T0, false, true).kind, 'wait', 'the answered handler has yet to return');
+    assert.deepEqual(integration.nextStep(T0, true, true), { kind: 'hand-off' });
+  });
+
+  it('hands off after a bounded number of steps even without the server\'s suggestion', () => {
+    const integration = settled();
+    while (integration.steps < MAX_STEPS_PER_RUN) {
+      integration.receive(upsert(`bk-${integration.steps}`, 1), T0);
+      integration.beginApply();
+      integration.applied(summary('changes'), T0);
+    }
+    assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'hand-off' });
+  });
+
+  it('holds a paused integration: syncNow refused, waiting ones cancelled, changes queued; resume runs at once', () => {
+    const integration = settled();
+    const ticket = integration.requestSync(false);
+    integration.pause();
+    assert.deepEqual(integration.syncAnswer(ticket), { done: true, cancelled: 'PAUSED' });
+    assert.throws(() => integration.checkSyncAccepted(), /paused/);
+    integration.receive(upsert('bk-1', 1), T0);
+    assert.deepEqual(integration.nextStep(T0 + 10 * MIN, true, false), { kind: 'wait', reason: 'paused: resume, stop or new changes' });
+    assert.equal(integration.status(T0).nextRunAt, undefined);
+    integration.resume(T0 + MIN);
+    assert.equal(integration.nextStep(T0 + MIN, true, false).kind, 'apply');
+  });
+
+  it('holds in needs_attention on a config error, diagnoses a new problem once, and again after a config change', () => {
+    const integration = new Integration(config, undefined, T0);
+    let run: ReconcileRun = integration.beginReconcile(T0);
+    assert.equal(integration.reconcileFailed(run, invalidSecret), true);
+    integration.endReconcile(run, T0);
+    assert.equal(integration.state, 'needs_attention');
+    assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'wait', until: T0 + config.attentionRecheckMs, reason: "re-check the customer's setup" });
+    run = integration.beginReconcile(T0 + config.attentionRecheckMs);
+    assert.equal(integration.reconcileFailed(run, invalidSecret), false, 'the same problem is not diagnosed again');
+    integration.endReconcile(run, T0);
+    integration.updateConfig({ secretRef: 'rossi-graph-2' }, T0);
+    assert.equal(integration.nextStep(T0, true, false).kind, 'reconcile', 'a config change re-checks at once');
+    run = integration.beginReconcile(T0);
+    assert.equal(run.input.mode, 'full');
+    assert.equal(integration.reconcileFailed(run, invalidSecret), true, 'a changed setup is diagnosed');
+    integration.endReconcile(run, T0);
+    reconcile(integration, T0);
+    assert.equal(integration.state, 'running');
+    assert.equal(integration.lastError, undefined);
+  });
+
+  it('tells each reconcile the signalled upserts a lagging feed must not undo, until the feed lists them', () => {
+    const integration = settled();
+    integration.receive(upsert('bk-new', 5), T0);
+    integration.beginApply();
+    integration.applied(summary('changes'), T0);
+    const run = reconcile(integration, T0, result(['bk-new']));
+    assert.deepEqual(run.input.recentUpserts, { 'bk-new': 5 });
+    assert.deepEqual(integration.beginReconcile(T0).input.recentUpserts, {});
+  });
+
+  it('does not let a reconcile begun before a config change keep its cursor', () => {
+    const integration = settled();
+    const run = integration.beginReconcile(T0);
+    integration.updateConfig({ mailbox: 'altro@cantinarossi.it' }, T0);
+    integration.reconciled(run, { ...result(), cursor: { deltaLink: 'old-mailbox' } }, T0);
+    integration.endReconcile(run, T0);
+    assert.equal(integration.beginReconcile(T0).input.cursor, null);
+  });
+});
