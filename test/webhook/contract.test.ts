@@ -214,7 +214,7 @@ describe('the webhook contract (docs/webhook.md, docs/webhook.openapi.json)', fu
       };
       let snippet: Snippet;
 
-      before(() => {
+      before(async () => {
         // Compiled as a reader would compile it; type errors in the guide fail here.
         const source = blockAfter(guide(), '<!-- tested:sign-ts -->');
         const file = join(mkdtempSync(join(tmpdir(), 'wa-contract-')), 'snippet.ts');
@@ -224,7 +224,7 @@ describe('the webhook contract (docs/webhook.md, docs/webhook.openapi.json)', fu
         assert.deepEqual(problems, [], 'the TypeScript snippet in the guide does not compile');
         const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
         writeFileSync(file.replace(/\.ts$/, '.js'), js);
-        snippet = require(file.replace(/\.ts$/, '.js')) as Snippet;
+        snippet = (await import(file.replace(/\.ts$/, '.js'))) as Snippet;
       });
 
       it('delivers the documented all-day example (202)', async () => {
