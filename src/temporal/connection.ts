@@ -22,7 +22,7 @@ export async function connectClient(config: TemporalConfig, address: string): Pr
     const connection = await Connection.connect({ ...connectionOptions(config, address), connectTimeout: 5000 });
     return new Client({ connection, namespace: config.namespace, dataConverter: dataConverterFor(config.payloadKeys) });
   } catch (err) {
-    throw new Error(`Cannot reach the Temporal server at ${address} (${(err as Error).message}). Is the worker (npm start) or your Temporal server running? Check TEMPORAL_ADDRESS.`);
+    throw new Error(`Cannot reach the Temporal server at ${address} (${(err as Error).message}). Is the worker (npm start) or your Temporal server running? Check TEMPORAL_ADDRESS.`, { cause: err });
   }
 }
 

@@ -65,7 +65,7 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`The Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`The Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -128,7 +128,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await waitUntilServing(address, child, options.readyTimeoutMs ?? 60_000);
   } catch (err) {
     await stopChild(child);
-    throw new Error(`${(err as Error).message}\nServer log (last lines):\n${recentLog}`);
+    throw new Error(`${(err as Error).message}\nServer log (last lines):\n${recentLog}`, { cause: err });
   }
   return { address, uiUrl: uiPort === false ? undefined : `http://localhost:${uiPort}`, stop: () => stopChild(child) };
 }

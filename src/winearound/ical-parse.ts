@@ -251,7 +251,7 @@ function parseCalendar(text: string): IcalComponent {
   try {
     const jcal = ICAL.parse(text);
     root = new ICAL.Component(Array.isArray(jcal[0]) ? jcal[0] : jcal);
-  } catch (err) {
+  } catch {
     // The parser quotes the offending line, which may hold guest data: keep only the verdict.
     throw new FeedError('FEED_INVALID', 'the feed is not valid iCalendar (a line could not be parsed); check that the URL is the WineAround iCal export');
   }
