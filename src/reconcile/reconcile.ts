@@ -8,7 +8,7 @@ import { plan, type OwnedEvent, type Plan } from '../sync/planner';
 import type { IntegrationConfig } from '../workflows/integration-config';
 import { applyPlan, type ApplyOutcome } from './apply-plan';
 import { openMailboxSession, type MailboxSession, type SyncDeps } from './mailbox-session';
-import type { ReconcileResult, SyncCursor, SyncSummary } from './summary';
+import { SKIPPED_BOOKINGS_LISTED, type ReconcileResult, type SyncCursor, type SyncSummary } from './summary';
 
 /**
  * Reconcile = the WineAround feed (desired) against the owned Outlook events (actual) inside the
@@ -77,6 +77,8 @@ export async function reconcileIntegration(
       deps.heartbeat?.();
       return fetchFeed({
         url: config.feedUrl, window, defaultTimeZone: config.timeZone, signal: deps.signal,
+        maxBytes: deps.feed?.maxBytes,
+        parse: { budgetMs: deps.feed?.parseBudgetMs, heartbeat: deps.heartbeat },
         ...(conditional && { etag: cursor?.feedEtag, lastModified: cursor?.feedLastModified }),
       });
     };
@@ -129,7 +131,8 @@ export async function reconcileIntegration(
     const desiredIds = new Set(desired.map((e) => e.id));
     // The feed's own Last-Modified dates its content; without one, nothing is held back.
     const feedMadeAt = feed.lastModified ? Date.parse(feed.lastModified) : Number.POSITIVE_INFINITY;
-    const unparsed = new Set(feed.skipped.flatMap((s) => (s.uid ? [s.uid] : [])));
+    // A booking the feed lists but could not read is kept as it is in Outlook: never changed or deleted.
+    const unreadable = feed.skipped.flatMap((s) => (s.uid ? [s.uid] : []));
     // Past bookings outside the window stay as history; a booking still in the feed is ours wherever
     // a person dragged it, or the plan would create a second copy.
     const owned = (await calendar.listOwned())
@@ -137,14 +140,13 @@ export async function reconcileIntegration(
         const o = toOwnedEvent(e);
         return o && { ...o, ...utcBounds(e) };
       })
-      .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)))
-      // A booking the feed lists but could not parse is kept as it is, never deleted.
-      .filter((o) => !unparsed.has(o.sourceId.split('#')[0]));
+      .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)));
     const actual = owned.filter((o) => desiredIds.has(o.sourceId) || !(seconds(o.version) > seconds(feedMadeAt)));
     const tooNew = owned.length - actual.length;
     const p = plan({
       customerId: config.customerId, desired, actual, options: mapping,
       guard: { maxDeleteShare: config.maxDeleteShare, force: options.force },
+      keep: unreadable,
     });
     const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
 
@@ -169,6 +171,7 @@ export async function reconcileIntegration(
         deleted: outcome.deleted,
         unchanged: p.unchanged,
         skipped: { ...countSkipped(p, outcome, feed.skipped.length), ...(lagged && { 'deleted-by-newer-signal': lagged }), ...(tooNew && { 'newer-than-feed': tooNew }) },
+        ...(feed.skipped.length > 0 && { skippedBookings: feed.skipped.slice(0, SKIPPED_BOOKINGS_LISTED) }),
         guard: p.guard?.message,
         sourceEvents: feed.events.length,
         durationMs: Date.now() - startedAt,
