@@ -53,7 +53,7 @@ export interface BookingLimits {
  * Outlook events kept as they are. Steps decide in practice; the time bound is a backstop,
  * generous so that a loaded machine does not skip a booking that fits its steps.
  */
-export const DEFAULT_BOOKING_LIMITS: BookingLimits = { steps: 200_000, ms: 2_000, occurrences: 5_000 };
+export const DEFAULT_BOOKING_LIMITS: BookingLimits = { steps: 100_000, ms: 2_000, occurrences: 2_000 };
 
 /** A boundary as luxon sees it: a calendar date, or an instant carrying the zone to display it in. */
 type Point = { kind: 'date'; date: DateTime /* midnight UTC of the date */ } | { kind: 'dateTime'; dt: DateTime };
@@ -110,23 +110,52 @@ function valuesOf(comp: IcalComponent, name: string, code: SkipCode): unknown[] 
   }
 }
 
+const RAW_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})Z?)?$/;
+
+/**
+ * ical.js reads "2027032XT1000" as 2 March and month 13 as January next year: a value is taken
+ * only when the Time it made has exactly the fields written.
+ */
+function writtenAsIs(raw: unknown, time: IcalTime): boolean {
+  const m = typeof raw === 'string' ? RAW_TIME.exec(raw) : null;
+  if (!m) return false;
+  const [, year, month, day, hour = '0', minute = '0', second = '0'] = m;
+  return Number(year) === time.year && Number(month) === time.month && Number(day) === time.day
+    && (time.isDate || (Number(hour) === time.hour && Number(minute) === time.minute && Number(second) === time.second));
+}
+
+type IcalProperty = InstanceType<typeof ICAL.Property>;
+
+/** Every value of every `name` property that is a date or date-time (periods pass through); BookingSkip(code) for any other. */
+function timeValues(comp: IcalComponent, name: string, code: SkipCode): { prop: IcalProperty; value: IcalTime | InstanceType<typeof ICAL.Period> }[] {
+  const out: { prop: IcalProperty; value: IcalTime | InstanceType<typeof ICAL.Period> }[] = [];
+  let props: IcalProperty[];
+  try {
+    props = comp.getAllProperties(name);
+    for (const prop of props) {
+      const raws = (prop.jCal as unknown[]).slice(3);
+      prop.getValues().forEach((value, i) => {
+        if (value instanceof ICAL.Period) out.push({ prop, value });
+        else if (value instanceof ICAL.Time && writtenAsIs(raws[i], value)) out.push({ prop, value });
+        else throw new BookingSkip(code);
+      });
+    }
+  } catch {
+    throw new BookingSkip(code);
+  }
+  return out;
+}
+
 type TimeName = 'dtstart' | 'dtend' | 'recurrence-id';
 const TIME_CODES: Record<TimeName, SkipCode> = { dtstart: 'INVALID_DTSTART', dtend: 'INVALID_DTEND', 'recurrence-id': 'INVALID_RECURRENCE_ID' };
 
 /** The property as a Point; undefined when absent; BookingSkip when present but unreadable. */
 function timeProperty(comp: IcalComponent, name: TimeName, calendarZone: string): Point | undefined {
   const code = TIME_CODES[name];
-  let prop;
-  let value;
-  try {
-    prop = comp.getFirstProperty(name);
-    value = prop?.getFirstValue();
-  } catch {
-    throw new BookingSkip(code);
-  }
-  if (!prop) return undefined;
-  if (!(value instanceof ICAL.Time)) throw new BookingSkip(code);
-  return validPoint(value, prop.getParameter('tzid'), calendarZone, code);
+  const [first] = timeValues(comp, name, code);
+  if (!first) return undefined;
+  if (!(first.value instanceof ICAL.Time)) throw new BookingSkip(code);
+  return validPoint(first.value, first.prop.getParameter('tzid'), calendarZone, code);
 }
 
 /** A component's own times, read once. */
@@ -214,9 +243,9 @@ function categoriesOf(comp: IcalComponent): string[] | undefined {
 /** LAST-MODIFIED, else DTSTAMP (equivalent to it in a feed without METHOD, RFC 5545 §3.8.7.2), in ms; 0 if neither. */
 function versionOf(comp: IcalComponent): number {
   const name = comp.hasProperty('last-modified') ? 'last-modified' : 'dtstamp';
-  const [value] = valuesOf(comp, name, 'INVALID_LAST_MODIFIED');
-  if (value === undefined) return 0;
-  const ms = value instanceof ICAL.Time ? value.toUnixTime() * 1000 : Number.NaN;
+  const [first] = timeValues(comp, name, 'INVALID_LAST_MODIFIED');
+  if (first === undefined) return 0;
+  const ms = first.value instanceof ICAL.Time ? first.value.toUnixTime() * 1000 : Number.NaN;
   if (!Number.isFinite(ms)) throw new BookingSkip('INVALID_LAST_MODIFIED');
   return ms;
 }
@@ -259,8 +288,8 @@ function addOccurrence(b: Builder, comp: IcalComponent, times: Times, id: string
 /** Reads every value the recurrence engine will read, so that a bad one is named by its own code. */
 function checkRecurrenceValues(comp: IcalComponent): void {
   for (const rule of valuesOf(comp, 'rrule', 'INVALID_RRULE')) if (!(rule instanceof ICAL.Recur)) throw new BookingSkip('INVALID_RRULE');
-  for (const date of valuesOf(comp, 'rdate', 'INVALID_RDATE')) if (!(date instanceof ICAL.Time || date instanceof ICAL.Period)) throw new BookingSkip('INVALID_RDATE');
-  for (const date of valuesOf(comp, 'exdate', 'INVALID_EXDATE')) if (!(date instanceof ICAL.Time)) throw new BookingSkip('INVALID_EXDATE');
+  timeValues(comp, 'rdate', 'INVALID_RDATE');
+  for (const { value } of timeValues(comp, 'exdate', 'INVALID_EXDATE')) if (!(value instanceof ICAL.Time)) throw new BookingSkip('INVALID_EXDATE');
 }
 
 /** The recurrence engine's own errors (rule parts it rejects, loops it detects) are the rule's fault. */
@@ -370,10 +399,28 @@ function componentOf(block: EventBlock, calendar: IcalComponent): IcalComponent 
   try {
     jcal = ICAL.parse(block.text);
   } catch {
-    throw new BookingSkip('BAD_LINE');
+    throw new BookingSkip(codeOfBadLine(block.text));
   }
   if (!Array.isArray(jcal) || jcal[0] !== 'vevent') throw new BookingSkip('BAD_LINE');
   return new ICAL.Component(jcal, calendar);
+}
+
+/** ical.js checks some values (RRULE, DURATION…) while parsing: find the line it refused, to name the property. */
+const PROPERTY_CODES: Record<string, SkipCode> = {
+  DTSTART: 'INVALID_DTSTART', DTEND: 'INVALID_DTEND', DURATION: 'INVALID_DURATION', 'RECURRENCE-ID': 'INVALID_RECURRENCE_ID',
+  'LAST-MODIFIED': 'INVALID_LAST_MODIFIED', DTSTAMP: 'INVALID_LAST_MODIFIED', RRULE: 'INVALID_RRULE', RDATE: 'INVALID_RDATE', EXDATE: 'INVALID_EXDATE',
+};
+
+function codeOfBadLine(text: string): SkipCode {
+  for (const line of text.replace(/\r?\n[ \t]/g, '').split(/\r?\n|\r/)) {
+    if (/^(BEGIN|END):/i.test(line) || line.trim() === '') continue;
+    try {
+      ICAL.parse.property(line);
+    } catch {
+      return PROPERTY_CODES[(/^[A-Za-z0-9-]+/.exec(line)?.[0] ?? '').toUpperCase()] ?? 'BAD_LINE';
+    }
+  }
+  return 'BAD_LINE';
 }
 
 const byText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
