@@ -19,6 +19,8 @@ export interface ParsePoolOptions {
   budgetMs?: number;
   /** Called every few seconds while the parse runs (the activity's heartbeat). */
   heartbeat?: () => void;
+  /** Default 5 s: well inside the activity's 1-minute heartbeat timeout. */
+  heartbeatEveryMs?: number;
   /** The caller's cancellation: stops the parse, rethrows its reason. */
   signal?: AbortSignal;
   limits?: Partial<BookingLimits>;
@@ -79,7 +81,7 @@ export async function parseFeedInPool(
       stop.abort();
     }, budgetMs);
   });
-  const heartbeats = options.heartbeat && setInterval(options.heartbeat, HEARTBEAT_EVERY_MS);
+  const heartbeats = options.heartbeat && setInterval(options.heartbeat, options.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS);
   const cancel = () => stop.abort();
   options.signal?.addEventListener('abort', cancel, { once: true });
   const buffer = ownBuffer(body);
