@@ -12,7 +12,6 @@
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
-import { startMicrosoftEmulator, type MicrosoftEmulator } from '../src/emulator';
 import { trustCertificateAuthority } from '../src/net/trust';
 import { BATCH_SIZE } from '../src/outlook/calendar';
 import { TokenProvider } from '../src/outlook/token';
@@ -23,6 +22,7 @@ import { MemorySecretStore } from '../src/secrets/store';
 import { fetchFeed } from '../src/winearound/feed';
 import { startFeedEmulator, type FeedEmulator } from '../src/winearound/feed-emulator';
 import { closeParsePool } from '../src/winearound/parse-pool';
+import { startEmulatorThread, type ThreadedEmulator } from './emulator-thread';
 import { sampleBookings } from '../src/winearound/sample-bookings';
 import { integrationConfigSchema, type IntegrationConfig } from '../src/workflows/integration-config';
 
@@ -96,11 +96,11 @@ const SCENARIOS: Scenario[] = [
 
 const ENTRA_KINDS = ['token', 'openid-configuration', 'instance-discovery', 'jwks'];
 
-async function benchSize(emu: MicrosoftEmulator, deps: (scope: string) => SyncDeps, events: number): Promise<Figures[]> {
+async function benchSize(emu: ThreadedEmulator, deps: (scope: string) => SyncDeps, events: number): Promise<Figures[]> {
   const now = new Date();
   const feed = await startFeedEmulator({ bookings: sampleBookings(new Date(now.getTime() - BOOKINGS_FROM_DAYS_AGO * DAY), events) });
   const customerId = `bench-${events}`;
-  const mailbox = emu.addUser({ tenantId: TENANT, userPrincipalName: `${customerId}@bench.onmicrosoft.com` }).userPrincipalName;
+  const mailbox = (await emu.call<{ userPrincipalName: string }>('addUser', { tenantId: TENANT, userPrincipalName: `${customerId}@bench.onmicrosoft.com` })).userPrincipalName;
   const config: IntegrationConfig = integrationConfigSchema.parse({
     customerId, tenantId: TENANT, clientId: CLIENT_ID, secretRef: SECRET_REF, mailbox, feedUrl: feed.url(customerId), ...WINDOW,
   });
@@ -109,14 +109,14 @@ async function benchSize(emu: MicrosoftEmulator, deps: (scope: string) => SyncDe
   try {
     for (const scenario of SCENARIOS) {
       scenario.prepare?.(feed);
-      emu.resetCounters();
+      await emu.call('resetCounters');
       const feedBefore = feed.requests;
       const started = performance.now();
       const { result, p99Ms, maxMs } = await withLoopDelay(() => reconcileIntegration(config, cursor, { mode: scenario.mode, now }, deps(`${customerId}-${scenario.name}`)));
       const wallMs = Math.round(performance.now() - started);
       cursor = result.cursor;
       checkCoverage(result.summary, events);
-      const counts = emu.requests;
+      const counts = await emu.call<Record<string, number>>('requests');
       const writes = result.summary.created + result.summary.updated + result.summary.deleted;
       figures.push({
         events,
@@ -222,12 +222,12 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ out?: string; sizes: number[]; feedSizes: number[] }>();
 
-  const emu = await startMicrosoftEmulator();
+  const emu = await startEmulatorThread();
   try {
     trustCertificateAuthority(emu.caPem);
-    emu.addTenant({ id: TENANT, domain: 'bench.onmicrosoft.com' });
-    emu.addApp({ tenantId: TENANT, clientId: CLIENT_ID, secrets: [{ value: SECRET }], roles: ['Calendars.ReadWrite'] });
-    emu.setThrottling({ requestsPerWindow: BENCH_REQUESTS_PER_WINDOW });
+    await emu.call('addTenant', { id: TENANT, domain: 'bench.onmicrosoft.com' });
+    await emu.call('addApp', { tenantId: TENANT, clientId: CLIENT_ID, secrets: [{ value: SECRET }], roles: ['Calendars.ReadWrite'] });
+    await emu.call('setThrottling', { requestsPerWindow: BENCH_REQUESTS_PER_WINDOW });
     const endpoints = { authorityHost: emu.baseUrl, graphBaseUrl: emu.baseUrl };
     const secrets = new MemorySecretStore().set(SECRET_REF, SECRET);
     const tokens = new TokenProvider(endpoints);
