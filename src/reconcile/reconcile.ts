@@ -96,7 +96,10 @@ export async function reconcileIntegration(
         deltaLink = delta.deltaLink;
         advanced = true;
         if (delta.items.length === 0) {
-          return { summary: summaryOf('incremental'), cursor: { ...cursor, ...validators(feed), deltaLink } };
+          // The same feed still holds the same unreadable bookings: keep them in view.
+          const unreadable = cursor?.unreadable;
+          const still = unreadable && { skipped: { 'invalid-in-feed': unreadable.count }, skippedBookings: unreadable.listed };
+          return { summary: summaryOf('incremental', still), cursor: { ...cursor, ...validators(feed), deltaLink } };
         }
         // Someone changed the calendar: compare everything (a person's own events cost one pass, no write).
       } catch (err) {
@@ -179,6 +182,7 @@ export async function reconcileIntegration(
       cursor: {
         ...validators(feed), feedHash: feed.feedHash, deltaLink, mailbox: config.mailbox, windowStart, windowEnd,
         lastFullAt: now.toISOString(), dirty,
+        ...(feed.skipped.length > 0 && { unreadable: { count: feed.skipped.length, listed: feed.skipped.slice(0, SKIPPED_BOOKINGS_LISTED) } }),
       },
     };
   }

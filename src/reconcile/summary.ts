@@ -43,6 +43,8 @@ export interface SyncCursor {
   windowStart?: string;
   windowEnd?: string;
   lastFullAt?: string;
+  /** The unreadable bookings of the feed the last full pass read, shown again while the feed is unchanged. */
+  unreadable?: { count: number; listed: SkippedBooking[] };
   /** Something changed that the last pass could not settle: the next pass must be full. */
   dirty?: boolean;
 }

@@ -42,11 +42,15 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-unparsed').map((e) => e.sourceId).sort(), ['bk-a', 'bk-b']);
     // bk-b now ends before it starts: the parser skips it; its Outlook event must stay.
     const broken = { ...good, feedUrl: await feed(calendar(vevent('bk-a', 'Degustazione'), vevent('bk-b', 'Tour', '110000', '100000'))) };
-    const { summary } = await reconcileIntegration(broken, null, { mode: 'full' }, world.deps('a2'));
+    const { summary, cursor } = await reconcileIntegration(broken, null, { mode: 'full' }, world.deps('a2'));
     assert.equal(summary.deleted, 0);
     assert.equal(summary.skipped['invalid-in-feed'], 1);
     assert.deepEqual(summary.skippedBookings, [{ uid: 'bk-b', code: 'ENDS_BEFORE_START' }]);
     assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-unparsed').map((e) => e.sourceId).sort(), ['bk-a', 'bk-b']);
+    // The next, cheap reconcile of the unchanged feed still shows the unreadable booking.
+    const cheap = await reconcileIntegration(broken, cursor, { mode: 'auto' }, world.deps('a3'));
+    assert.equal(cheap.summary.kind, 'incremental');
+    assert.deepEqual([cheap.summary.skipped, cheap.summary.skippedBookings], [{ 'invalid-in-feed': 1 }, [{ uid: 'bk-b', code: 'ENDS_BEFORE_START' }]]);
   });
 
   it('does not bring back a booking a newer signal deleted while the feed still lists it (a lagging feed)', async () => {
