@@ -1,10 +1,11 @@
 import { fetchFeed, type FeedResult } from '../winearound/feed';
+import { planInPool } from '../winearound/parse-pool';
 import type { SyncWindow } from '../winearound/ical-parse';
 import { DeltaExpiredError } from '../outlook/calendar';
 import { classifyError } from '../outlook/errors';
 import { parseMappingOptions, toOwnedEvent } from '../sync/mapping';
 import { instantOf } from '../sync/time';
-import { plan, type OwnedEvent, type Plan } from '../sync/planner';
+import type { OwnedEvent, Plan } from '../sync/planner';
 import type { IntegrationConfig } from '../workflows/integration-config';
 import { applyPlan, type ApplyOutcome } from './apply-plan';
 import { openMailboxSession, type MailboxSession, type SyncDeps } from './mailbox-session';
@@ -146,11 +147,12 @@ export async function reconcileIntegration(
       .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)));
     const actual = owned.filter((o) => desiredIds.has(o.sourceId) || !(seconds(o.version) > seconds(feedMadeAt)));
     const tooNew = owned.length - actual.length;
-    const p = plan({
+    // Off the event loop, like the parse: planning thousands of events is seconds of CPU.
+    const p = await planInPool({
       customerId: config.customerId, desired, actual, options: mapping,
       guard: { maxDeleteShare: config.maxDeleteShare, force: options.force },
       keep: unreadable,
-    });
+    }, { heartbeat: deps.heartbeat });
     const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
 
     // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.

@@ -12,6 +12,7 @@ import { MessageChannel } from 'node:worker_threads';
 import Piscina from 'piscina';
 import { FeedError } from './errors';
 import type { BookingLimits, ParsedFeed, SyncWindow } from './ical-parse';
+import type { Plan, PlanInput } from '../sync/planner';
 import type { ParseAnswer, ParseTask } from './parse-worker';
 
 export interface ParsePoolOptions {
@@ -109,6 +110,19 @@ export async function parseFeedInPool(
     if (heartbeats) clearInterval(heartbeats);
     options.signal?.removeEventListener('abort', cancel);
     startedPort.close();
+  }
+}
+
+/**
+ * The planner in the pool: for thousands of events it maps and hashes for seconds, which would
+ * stall the event loop as parsing did. Bounded and linear, so no budget; heartbeats while waiting.
+ */
+export async function planInPool(input: PlanInput, options: Pick<ParsePoolOptions, 'heartbeat' | 'heartbeatEveryMs'> = {}): Promise<Plan> {
+  const heartbeats = options.heartbeat && setInterval(options.heartbeat, options.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS);
+  try {
+    return (await parsePool().run({ ...input, keep: input.keep && [...input.keep] }, { name: 'planChanges' })) as Plan;
+  } finally {
+    if (heartbeats) clearInterval(heartbeats);
   }
 }
 

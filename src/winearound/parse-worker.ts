@@ -1,10 +1,11 @@
 /**
  * Runs in a worker thread of the parse pool (src/winearound/parse-pool.ts): decodes and parses one
- * feed body off the event loop that heartbeats for every integration of the worker. Answers with a
- * plain object (class instances do not cross threads): the parse, or the feed's error code.
+ * feed body, or plans a reconcile, off the event loop that heartbeats for every integration of the
+ * worker. Answers with plain objects (class instances do not cross threads).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { digest } from '../sync/digest';
+import { plan, type Plan, type PlanInput } from '../sync/planner';
 import type { SourceEvent } from '../sync/model';
 import { FeedError, type FeedErrorCode } from './errors';
 import { parseIcalFeed, type BookingLimits } from './ical-parse';
@@ -39,4 +40,9 @@ export function parseFeed(task: ParseTask): ParseAnswer {
     if (err instanceof FeedError) return { ok: false, code: err.code, message: err.message.replace(/^[A-Z_]+: /, '') };
     throw err;
   }
+}
+
+/** The planner (pure, CPU-bound: it maps and hashes every event) also runs off the event loop. */
+export function planChanges(input: PlanInput): Plan {
+  return plan(input);
 }
