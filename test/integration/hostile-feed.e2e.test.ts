@@ -99,4 +99,32 @@ describe('hostile feed end to end: one broken booking harms only itself', functi
     await stopIntegration(client, hostile);
     await stopIntegration(client, neighbour);
   });
+
+  it('holds a feed whose parse overruns its budget in needs_attention with FEED_PARSE_BUDGET and advice for WineAround', async () => {
+    // A worker whose parse budget is 1 s, and a feed of 40 series that can never occur: each spends its own budget.
+    const tightQueue = `tight-${randomUUID()}`;
+    const { env } = await temporalEnv();
+    const tight = await Worker.create({
+      connection: env.nativeConnection, taskQueue: tightQueue, workflowBundle: await workflowBundle(),
+      activities: createActivities({ secrets: world.secrets, endpoints: world.endpoints, feed: { parseBudgetMs: 1_000 } }),
+    });
+    const tightRunning = tight.run();
+    const customer = `tight-${randomUUID().slice(0, 8)}`;
+    try {
+      const endless = Array.from({ length: 40 }, (_, i) => ['BEGIN:VEVENT', `UID:wa-endless-${i}`, 'DTSTAMP:20260101T000000Z',
+        `DTSTART:${inDays(2)}T100000Z`, 'RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', 'END:VEVENT'].join('\r\n')).join('\r\n');
+      world.feed.setBodyFilter(customer, (body) => body.replace('END:VCALENDAR', `${endless}\r\nEND:VCALENDAR`));
+      await startIntegration(client, tightQueue, world.settings(customer));
+      await assert.rejects(syncNow(client, customer), /FEED_PARSE_BUDGET/);
+      const status = await getStatus(client, customer);
+      assert.equal(status.state, 'needs_attention');
+      assert.equal(status.lastError?.code, 'FEED_PARSE_BUDGET');
+      assert.match(status.lastError?.advice ?? '', /WineAround/);
+      assert.equal(ownedEvents(world, customer).length, 0, 'nothing written from a feed that could not be read');
+      await stopIntegration(client, customer);
+    } finally {
+      tight.shutdown();
+      await tightRunning;
+    }
+  });
 });
