@@ -48,6 +48,9 @@ const envSchema = z
       .optional(),
     WA_CODEC_PORT: port.optional(),
     WA_CODEC_CORS_ORIGIN: z.url().default('http://localhost:8233'),
+    WA_FEED_MAX_BYTES: z.coerce.number().int().min(1024, 'must be at least 1024 bytes').default(32 * 1024 * 1024),
+    WA_FEED_PARSE_BUDGET_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(240_000, 'must stay under the reconcile activity\'s 5-minute limit (at most 240000)').default(120_000),
+    WA_FEED_PARSE_THREADS: z.coerce.number().int().min(1).max(64).optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   })
   .refine((e) => !e.TEMPORAL_TLS_CERT === !e.TEMPORAL_TLS_KEY, {
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     microsoft: { authorityHost: e.MS_AUTHORITY_HOST, graphBaseUrl: e.MS_GRAPH_BASE_URL, extraCaFile: e.WA_EXTRA_CA_FILE },
     secretsFile: e.WA_SECRETS_FILE,
     webhook: { port: e.WA_WEBHOOK_PORT, secret: e.WA_WEBHOOK_SECRET },
+    feed: { maxBytes: e.WA_FEED_MAX_BYTES, parseBudgetMs: e.WA_FEED_PARSE_BUDGET_MS, parseThreads: e.WA_FEED_PARSE_THREADS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -12,6 +12,7 @@ import { startCodecServer } from './temporal/codec-server';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { dataConverterFor } from './temporal/encryption';
 import { startWebhookServer } from './webhook/server';
+import { closeParsePool, configureParsePool } from './winearound/parse-pool';
 
 /**
  * The worker: runs every customer's integration workflow and its activities. Without
@@ -44,6 +45,7 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
     });
   }
   const address = config.temporal.address ?? devServer!.address;
+  if (config.feed.parseThreads !== undefined) configureParsePool(config.feed.parseThreads);
   let webhook: Server | undefined;
   let codecServer: Server | undefined;
   try {
@@ -56,7 +58,7 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('./workflows'),
-      activities: createActivities({ secrets, endpoints: config.microsoft }),
+      activities: createActivities({ secrets, endpoints: config.microsoft, feed: config.feed }),
       dataConverter,
       // In-flight Graph calls get time to finish before activities are cancelled.
       shutdownGraceTime: '20 seconds',
@@ -71,6 +73,7 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
     const done = worker.run().finally(async () => {
       for (const server of [webhook, codecServer]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
       await connection.close();
+      await closeParsePool();
       await devServer?.stop();
     });
     return { address, uiUrl: devServer?.uiUrl, webhookUrl, done, shutdown: async () => { worker.shutdown(); await done; } };

@@ -6,7 +6,7 @@ import { classifyError } from '../outlook/errors';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { TokenProvider } from '../outlook/token';
 import { applyEventChanges } from '../reconcile/apply-changes';
-import type { SyncDeps } from '../reconcile/mailbox-session';
+import type { FeedLimits, SyncDeps } from '../reconcile/mailbox-session';
 import { reconcileIntegration } from '../reconcile/reconcile';
 import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
 import type { SecretStore } from '../secrets/store';
@@ -23,6 +23,8 @@ import type { IntegrationConfig } from '../workflows/integration-config';
 export interface ActivityDeps {
   secrets: SecretStore;
   endpoints: MicrosoftEndpoints;
+  /** Feed size cap and parse budget (WA_FEED_MAX_BYTES, WA_FEED_PARSE_BUDGET_MS); defaults when absent. */
+  feed?: FeedLimits;
 }
 
 /** Graph asks for waits of seconds to minutes; never let one Retry-After park an integration for long. */
@@ -52,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     pause: (ms) => sleep(ms),
     signal: cancellationSignal(),
     idempotencyScope: `${activityInfo().workflowExecution?.runId}/${activityInfo().activityId}`,
+    feed: deps.feed,
   });
 
   return {

@@ -11,9 +11,17 @@ export function formatSummary(s: SyncSummary): string {
   return [
     `${s.kind} sync at ${when(s.at)} in ${s.durationMs} ms: ${s.created} created, ${s.updated} updated, ${s.deleted} deleted, ${s.unchanged} unchanged`,
     skipped && `skipped: ${skipped}`,
+    s.skippedBookings?.length && skippedBookingsLine(s),
     s.guard && `SAFETY GUARD: ${s.guard}`,
     `requests: ${s.requests.feed} feed, ${s.requests.graph} Graph, ${s.requests.token} token`,
   ].filter(Boolean).join('\n');
+}
+
+/** UIDs and codes only (no booking text): their Outlook events are kept as they are until the feed is fixed. */
+function skippedBookingsLine(s: SyncSummary): string {
+  const listed = s.skippedBookings!.map((b) => `${b.uid ?? '(no UID)'} ${b.code}`);
+  const more = (s.skipped['invalid-in-feed'] ?? listed.length) - listed.length;
+  return `unreadable bookings, kept as they are in Outlook: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 export function formatStatus(s: IntegrationStatus): string {

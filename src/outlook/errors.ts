@@ -46,7 +46,11 @@ export const ADVICE: Record<string, string> = {
   GRAPH_REJECTED: 'Graph refused the request as invalid; see the message, and report it to WineAround engineering if it persists.',
   FEED_NOT_FOUND: 'The WineAround feed URL answers 404. Copy the iCal feed URL again from WineAround and update --feed.',
   FEED_ACCESS_DENIED: 'The WineAround feed refuses access (its token may have been regenerated). Copy the iCal feed URL again from WineAround and update --feed.',
-  FEED_INVALID: 'The WineAround feed did not answer with an iCalendar document. Check the feed URL.',
+  FEED_INVALID: 'The WineAround feed did not answer with an iCalendar document (an HTML page, an empty body, no BEGIN:VCALENDAR). Check the feed URL; if it is right, WineAround engineering must look at what the feed serves.',
+  FEED_TOO_LARGE:
+    'The WineAround feed is larger than this worker reads (WA_FEED_MAX_BYTES, 32 MiB by default). WineAround: check why the customer\'s feed is so large (bookings far in the past or future, a runaway export); raise WA_FEED_MAX_BYTES only if the size is genuine.',
+  FEED_PARSE_BUDGET:
+    'Parsing the WineAround feed overran its time budget (WA_FEED_PARSE_BUDGET_MS, 120 s by default) and was stopped, so that other customers on the worker are not held up. WineAround: check the customer\'s feed for its size and for recurrence rules that expand without end; the integration re-checks on its interval.',
   FEED_HTTP_ERROR: 'The WineAround feed answered with an unexpected status. Check the feed URL.',
 };
 
@@ -128,7 +132,7 @@ export function classifyError(err: unknown): SyncError {
   if (err instanceof SyncError) return err;
   if (err instanceof ValidationError) return configError('INVALID_SETTINGS', err.message);
   if (err instanceof FeedError) {
-    return new SyncError(err.code, err.message, err.transient, ADVICE[err.code]);
+    return new SyncError(err.code, err.message, err.transient, ADVICE[err.code], err.retryAfterMs);
   }
   const g = err as { statusCode?: number; code?: string | null; message?: string; headers?: { get(n: string): string | null } };
   if (typeof g?.statusCode === 'number' && g.statusCode > 0) {

@@ -7,21 +7,13 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
+import { isStaleConnection } from '../net/stale-connection';
 import { customGraphHostsFor } from './endpoints';
 import { retryAfterMs } from './errors';
 
 /** Retries inside one call only when Graph asks for a short wait; longer waits go back to Temporal, durably. */
 const IN_CALL_RETRY_LIMIT_SECONDS = 10;
 const REQUEST_TIMEOUT_MS = 60_000;
-
-/**
- * A pooled keep-alive socket that the server closed while the process was busy (a large feed
- * parse blocks the event loop for seconds) fails the next request before any answer
- * (nodejs/undici#3492).
- */
-const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
-const isStaleConnection = (err: unknown) =>
-  err instanceof TypeError && STALE_CONNECTION_CODES.has(String((err.cause as { code?: unknown } | undefined)?.code));
 
 /** Runs before every HTTP request the client sends (retries included): counting, heartbeats, and, if asked, one re-send on a stale connection. */
 class RequestHook implements Middleware {

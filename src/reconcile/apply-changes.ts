@@ -17,7 +17,7 @@ export async function applyEventChanges(config: IntegrationConfig, changes: Even
   try {
     const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
     const found = await session.calendar.findBySource(changes.map((c) => c.eventId));
-    const merged: Plan = { creates: [], updates: [], deletes: [], unchanged: 0, skipped: [] };
+    const merged: Plan = { creates: [], updates: [], deletes: [], unchanged: 0, skipped: [], kept: 0 };
     let rejectedLookups = 0;
     for (const change of changes) {
       const copies = found.get(change.eventId);

@@ -23,6 +23,13 @@ export interface SyncDeps {
    * rather than de-duplicated against the deleted one.
    */
   idempotencyScope: string;
+  /** Limits of the feed read (the worker's WA_FEED_MAX_BYTES, WA_FEED_PARSE_BUDGET_MS); defaults when absent. */
+  feed?: FeedLimits;
+}
+
+export interface FeedLimits {
+  maxBytes?: number;
+  parseBudgetMs?: number;
 }
 
 /** One sync's connection to one mailbox, with the requests it made counted by destination. */

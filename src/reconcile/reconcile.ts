@@ -1,14 +1,15 @@
 import { fetchFeed, type FeedResult } from '../winearound/feed';
+import { planInPool } from '../winearound/parse-pool';
 import type { SyncWindow } from '../winearound/ical-parse';
 import { DeltaExpiredError } from '../outlook/calendar';
 import { classifyError } from '../outlook/errors';
 import { parseMappingOptions, toOwnedEvent } from '../sync/mapping';
 import { instantOf } from '../sync/time';
-import { plan, type OwnedEvent, type Plan } from '../sync/planner';
+import type { OwnedEvent, Plan } from '../sync/planner';
 import type { IntegrationConfig } from '../workflows/integration-config';
 import { applyPlan, type ApplyOutcome } from './apply-plan';
 import { openMailboxSession, type MailboxSession, type SyncDeps } from './mailbox-session';
-import type { ReconcileResult, SyncCursor, SyncSummary } from './summary';
+import { SKIPPED_BOOKINGS_LISTED, type ReconcileResult, type SyncCursor, type SyncSummary } from './summary';
 
 /**
  * Reconcile = the WineAround feed (desired) against the owned Outlook events (actual) inside the
@@ -79,6 +80,8 @@ export async function reconcileIntegration(
       deps.heartbeat?.();
       return fetchFeed({
         url: config.feedUrl, window, defaultTimeZone: config.timeZone, signal: deps.signal,
+        maxBytes: deps.feed?.maxBytes,
+        parse: { budgetMs: deps.feed?.parseBudgetMs, heartbeat: deps.heartbeat },
         ...(conditional && { etag: cursor?.feedEtag, lastModified: cursor?.feedLastModified }),
       });
     };
@@ -96,7 +99,10 @@ export async function reconcileIntegration(
         deltaLink = delta.deltaLink;
         advanced = true;
         if (delta.items.length === 0) {
-          return { summary: summaryOf('incremental'), cursor: { ...cursor, ...validators(feed), deltaLink } };
+          // The same feed still holds the same unreadable bookings: keep them in view.
+          const unreadable = cursor?.unreadable;
+          const still = unreadable && { skipped: { 'invalid-in-feed': unreadable.count }, skippedBookings: unreadable.listed };
+          return { summary: summaryOf('incremental', still), cursor: { ...cursor, ...validators(feed), deltaLink } };
         }
         // Someone changed the calendar: compare everything (a person's own events cost one pass, no write).
       } catch (err) {
@@ -131,7 +137,8 @@ export async function reconcileIntegration(
     const desiredIds = new Set(desired.map((e) => e.id));
     // The feed's own Last-Modified dates its content; without one, nothing is held back.
     const feedMadeAt = feed.lastModified ? Date.parse(feed.lastModified) : Number.POSITIVE_INFINITY;
-    const unparsed = new Set(feed.skipped.flatMap((s) => (s.uid ? [s.uid] : [])));
+    // A booking the feed lists but could not read is kept as it is in Outlook: never changed or deleted.
+    const unreadable = feed.skipped.flatMap((s) => (s.uid ? [s.uid] : []));
     // Past bookings outside the window stay as history; a booking still in the feed is ours wherever
     // a person dragged it, or the plan would create a second copy.
     const owned = (await calendar.listOwned())
@@ -139,9 +146,7 @@ export async function reconcileIntegration(
         const o = toOwnedEvent(e);
         return o && { ...o, ...utcBounds(e) };
       })
-      .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)))
-      // A booking the feed lists but could not parse is kept as it is, never deleted.
-      .filter((o) => !unparsed.has(o.sourceId.split('#')[0]));
+      .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)));
     // A booking a signal created (or changed) that the feed does not list yet is kept until it does.
     const signalled = (o: { sourceId: string; version: number }) => {
       const version = options.recentUpserts?.[o.sourceId.split('#')[0]];
@@ -152,10 +157,12 @@ export async function reconcileIntegration(
     const caughtUp = Object.entries(options.recentUpserts ?? {})
       .filter(([id, version]) => desired.some((e) => e.id.split('#')[0] === id && seconds(e.version) >= seconds(version)))
       .map(([id]) => id);
-    const p = plan({
+    // Off the event loop, like the parse: planning thousands of events is seconds of CPU.
+    const p = await planInPool({
       customerId: config.customerId, desired, actual, options: mapping,
       guard: { maxDeleteShare: config.maxDeleteShare, force: options.force },
-    });
+      keep: unreadable,
+    }, { heartbeat: deps.heartbeat });
     const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
 
     // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.
@@ -179,6 +186,7 @@ export async function reconcileIntegration(
         deleted: outcome.deleted,
         unchanged: p.unchanged,
         skipped: { ...countSkipped(p, outcome, feed.skipped.length), ...(lagged && { 'deleted-by-newer-signal': lagged }), ...(tooNew && { 'newer-than-feed': tooNew }) },
+        ...(feed.skipped.length > 0 && { skippedBookings: feed.skipped.slice(0, SKIPPED_BOOKINGS_LISTED) }),
         guard: p.guard?.message,
         sourceEvents: feed.events.length,
         durationMs: Date.now() - startedAt,
@@ -186,6 +194,7 @@ export async function reconcileIntegration(
       cursor: {
         ...validators(feed), feedHash: feed.feedHash, deltaLink, mailbox: config.mailbox, windowStart, windowEnd,
         lastFullAt: now.toISOString(), dirty,
+        ...(feed.skipped.length > 0 && { unreadable: { count: feed.skipped.length, listed: feed.skipped.slice(0, SKIPPED_BOOKINGS_LISTED) } }),
       },
       caughtUp,
     };

@@ -1,3 +1,5 @@
+import type { SkippedBooking } from '../winearound/skip-codes';
+
 /** What a reconcile or a batch of single-event changes did: small, JSON, safe for workflow history. */
 export interface SyncSummary {
   kind: 'full' | 'incremental' | 'changes';
@@ -9,6 +11,12 @@ export interface SyncSummary {
   unchanged: number;
   /** Why some events were not written (stale version, guard, invalid), as counts per reason. */
   skipped: Record<string, number>;
+  /**
+   * Bookings the feed lists but could not read (at most SKIPPED_BOOKINGS_LISTED; the count is
+   * skipped['invalid-in-feed']): UID and reason code only, never text or guest data. Their
+   * Outlook events are kept as they are.
+   */
+  skippedBookings?: SkippedBooking[];
   /** Set when the safety guard held deletions back. */
   guard?: string;
   /** HTTP requests made, by destination. */
@@ -16,6 +24,9 @@ export interface SyncSummary {
   /** Events in the source inside the window (full reconciles only). */
   sourceEvents?: number;
 }
+
+/** Keeps the summary (workflow state and history) small whatever the feed holds. */
+export const SKIPPED_BOOKINGS_LISTED = 100;
 
 /**
  * Where the incremental path resumes: the feed's validators and the mailbox's delta link.
@@ -32,6 +43,8 @@ export interface SyncCursor {
   windowStart?: string;
   windowEnd?: string;
   lastFullAt?: string;
+  /** The unreadable bookings of the feed the last full pass read, shown again while the feed is unchanged. */
+  unreadable?: { count: number; listed: SkippedBooking[] };
   /** Something changed that the last pass could not settle: the next pass must be full. */
   dirty?: boolean;
 }

@@ -38,6 +38,11 @@ export interface PlanInput {
   actual: OwnedEvent[];
   options: MappingOptions;
   guard?: GuardOptions;
+  /**
+   * Bookings (UIDs) the feed lists but could not read: their owned events, occurrences of a
+   * series included (id `UID#…`), are kept exactly as they are, never updated or deleted.
+   */
+  keep?: Iterable<string>;
 }
 
 export interface PlannedCreate {
@@ -77,8 +82,13 @@ export interface Plan {
   deletes: PlannedDelete[];
   unchanged: number;
   skipped: Skipped[];
+  /** Owned events left untouched because their booking is in `keep`. */
+  kept: number;
   guard?: GuardReport;
 }
+
+/** The booking an event id belongs to: an occurrence of a series is `UID#recurrence`. */
+export const bookingOf = (sourceId: string) => sourceId.split('#')[0];
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -140,12 +150,13 @@ function guardFor(plan: Plan, desiredCount: number, ownedCount: number, options:
 
 export function plan(input: PlanInput): Plan {
   const { customerId, options } = input;
-  const result: Plan = { creates: [], updates: [], deletes: [], unchanged: 0, skipped: [] };
-  const owned = groupBy(
-    input.actual.filter((e) => typeof e.sourceId === 'string' && e.sourceId !== ''),
-    (e) => e.sourceId,
-  );
-  const desired = groupBy(input.desired, (e) => e.id);
+  const result: Plan = { creates: [], updates: [], deletes: [], unchanged: 0, skipped: [], kept: 0 };
+  const keep = new Set(input.keep);
+  const kept = (sourceId: string) => keep.has(bookingOf(sourceId)) || keep.has(sourceId);
+  const ours = input.actual.filter((e) => typeof e.sourceId === 'string' && e.sourceId !== '');
+  const owned = groupBy(ours.filter((e) => !kept(e.sourceId)), (e) => e.sourceId);
+  result.kept = ours.length - [...owned.values()].reduce((n, copies) => n + copies.length, 0);
+  const desired = groupBy(input.desired.filter((e) => !kept(e.id)), (e) => e.id);
 
   for (const [sourceId, events] of desired) {
     const [event, ...repeats] = newestFirst(events);

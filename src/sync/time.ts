@@ -76,7 +76,11 @@ export function windowsZoneOf(ianaZone: string): string | undefined {
   return findWindows(ianaZone)[0];
 }
 
+const ianaZones = new Map<string, string | undefined>();
+
 /** The IANA zone for an IANA, "UTC" or Windows zone name (as Graph and Outlook-made feeds use), or undefined. */
 export function ianaZoneOf(zone: string): string | undefined {
-  return canonicalZone(zone) ?? findIana(zone)[0];
+  // Cached: windows-iana's lookup scans its table, and the planner asks once per owned event.
+  if (!ianaZones.has(zone)) ianaZones.set(zone, canonicalZone(zone) ?? findIana(zone)[0]);
+  return ianaZones.get(zone);
 }

@@ -10,9 +10,12 @@ export type FeedErrorCode =
   | 'FEED_NOT_FOUND' // 404, 410
   | 'FEED_ACCESS_DENIED' // 401, 403
   | 'FEED_HTTP_ERROR' // any other unexpected status
-  | 'FEED_INVALID'; // the body is not a usable iCalendar document
+  | 'FEED_INVALID' // the body is not iCalendar at all (HTML, empty, no VCALENDAR)
+  | 'FEED_TRUNCATED' // the calendar has no END:VCALENDAR: cut short, transient
+  | 'FEED_TOO_LARGE' // the body exceeds the configured maximum
+  | 'FEED_PARSE_BUDGET'; // parsing overran its wall-clock budget: the thread was stopped
 
-const TRANSIENT: ReadonlySet<FeedErrorCode> = new Set(['FEED_UNAVAILABLE', 'FEED_TIMEOUT', 'FEED_NETWORK']);
+const TRANSIENT: ReadonlySet<FeedErrorCode> = new Set(['FEED_UNAVAILABLE', 'FEED_TIMEOUT', 'FEED_NETWORK', 'FEED_TRUNCATED']);
 
 export class FeedError extends Error {
   override name = 'FeedError';
@@ -22,6 +25,8 @@ export class FeedError extends Error {
     readonly code: FeedErrorCode,
     message: string,
     readonly status?: number,
+    /** The server's Retry-After (429/503), for the activity's nextRetryDelay. */
+    readonly retryAfterMs?: number,
   ) {
     super(`${code}: ${message}`);
     this.transient = TRANSIENT.has(code);

@@ -31,6 +31,11 @@ export interface FeedEmulator {
   remove(id: string): boolean;
   bookings(): FeedBooking[];
   setFault(fault: FeedFault | null): void;
+  /**
+   * Rewrites the body served to one customer (a hostile or broken feed for tests); null restores
+   * it. ETag and Last-Modified follow the served body.
+   */
+  setBodyFilter(customerId: string, filter: ((body: string) => string) | null): void;
   /** Feed requests served (admin calls not counted). */
   readonly requests: number;
   close(): Promise<void>;
@@ -42,10 +47,12 @@ interface Rendered {
   lastModified: string;
 }
 
+function withBody(body: string, lastModified: string): Rendered {
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, lastModified };
+}
+
 function render(bookings: FeedBooking[], calendarName: string, changedAt: Date): Rendered {
-  const body = writeIcalFeed(bookings, calendarName);
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  return { body, etag, lastModified: changedAt.toUTCString() };
+  return withBody(writeIcalFeed(bookings, calendarName), changedAt.toUTCString());
 }
 
 /** RFC 9110 §13.1: If-None-Match wins over If-Modified-Since; GET uses the weak comparison. */
@@ -90,6 +97,7 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
   const store = new Map<string, FeedBooking>((options.bookings ?? []).map((b) => [b.id, b]));
   const tokens = new Map<string, string>();
   let fault: FeedFault | null = null;
+  const filters = new Map<string, (body: string) => string>();
   let requests = 0;
   // Whole seconds: Last-Modified has no finer resolution. A feed is never older than the newest
   // change it reflects (bookings may carry versions ahead of this clock, e.g. in tests).
@@ -112,7 +120,9 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
     if (url.searchParams.get('token') !== token) return void res.writeHead(401).end('Invalid token');
     if (fault === '500') return void res.writeHead(500).end('Internal Server Error');
     if (fault === 'garbage') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Manutenzione in corso</body></html>');
-    const feed = fault === 'empty' ? empty : current;
+    const unfiltered = fault === 'empty' ? empty : current;
+    const filter = filters.get(customerId);
+    const feed = filter ? withBody(filter(unfiltered.body), unfiltered.lastModified) : unfiltered;
     const headers = { etag: feed.etag, 'last-modified': feed.lastModified, 'cache-control': 'private, no-cache' };
     if (notModified(req, feed)) return void res.writeHead(304, headers).end();
     res.writeHead(200, { ...headers, 'content-type': 'text/calendar; charset=utf-8' }).end(feed.body);
@@ -175,6 +185,10 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
     bookings: () => [...store.values()],
     setFault(next) {
       fault = next;
+    },
+    setBodyFilter(customerId, filter) {
+      if (filter) filters.set(customerId, filter);
+      else filters.delete(customerId);
     },
     get requests() {
       return requests;

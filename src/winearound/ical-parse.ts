@@ -10,8 +10,10 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import type { EventTime, Guest, SourceEvent } from '../sync/model';
 import { formatWallTime, ianaZoneOf } from '../sync/time';
-import { FeedError } from './errors';
 import { unescapeText } from './ical-text';
+import { scanFeed, type EventBlock } from './ical-scan';
+import { BookingSkip, type SkipCode, type SkippedBooking } from './skip-codes';
+import { spendStep, withStepBudget } from './step-budget';
 
 type IcalComponent = InstanceType<typeof ICAL.Component>;
 type IcalTime = InstanceType<typeof ICAL.Time>;
@@ -27,26 +29,34 @@ export interface ParseOptions {
   window: SyncWindow;
   /** IANA zone for floating times when the feed has no X-WR-TIMEZONE; also where all-day dates begin. */
   defaultTimeZone: string;
-}
-
-/** An event the feed lists but that cannot be synced; reported by UID and reason only (no guest data). */
-export interface SkippedFeedEvent {
-  uid?: string;
-  reason: string;
+  limits?: Partial<BookingLimits>;
 }
 
 export interface ParsedFeed {
   events: SourceEvent[];
-  skipped: SkippedFeedEvent[];
+  skipped: SkippedBooking[];
 }
 
-/** Bounds the work of one series whose rule starts long before the window (or never ends). */
-const MAX_OCCURRENCES_PER_SERIES = 50_000;
+/** Bounds of the work spent on one booking (a series, or a single event). */
+export interface BookingLimits {
+  /** Iteration steps of the recurrence engine (each candidate date it looks at). */
+  steps: number;
+  /** Wall-clock milliseconds. */
+  ms: number;
+  /** Occurrences of one series inside the window. */
+  occurrences: number;
+}
+
+/**
+ * A daily series started 80 years before the window takes ~30,000 steps; a rule that finds no
+ * date, or an hourly one from decades ago, spends the budget and is skipped (SERIES_BUDGET), its
+ * Outlook events kept as they are. Steps decide in practice; the time bound is a backstop,
+ * generous so that a loaded machine does not skip a booking that fits its steps.
+ */
+export const DEFAULT_BOOKING_LIMITS: BookingLimits = { steps: 100_000, ms: 2_000, occurrences: 2_000 };
 
 /** A boundary as luxon sees it: a calendar date, or an instant carrying the zone to display it in. */
 type Point = { kind: 'date'; date: DateTime /* midnight UTC of the date */ } | { kind: 'dateTime'; dt: DateTime };
-
-class InvalidEvent extends Error {}
 
 function toPoint(time: IcalTime, tzidParam: unknown, calendarZone: string): Point {
   if (time.isDate) return { kind: 'date', date: DateTime.utc(time.year, time.month, time.day) };
@@ -67,6 +77,13 @@ function toPoint(time: IcalTime, tzidParam: unknown, calendarZone: string): Poin
   return { kind: 'dateTime', dt: DateTime.fromObject(fields, { zone: calendarZone }) };
 }
 
+/** toPoint, or BookingSkip(code) when the value does not denote a real date or time (month 13, year 0…). */
+function validPoint(time: IcalTime, tzidParam: unknown, calendarZone: string, code: SkipCode): Point {
+  const point = toPoint(time, tzidParam, calendarZone);
+  if (!(point.kind === 'date' ? point.date : point.dt).isValid) throw new BookingSkip(code);
+  return point;
+}
+
 function toEventTime(point: Point): EventTime {
   return point.kind === 'date'
     ? { kind: 'date', date: point.date.toISODate()! }
@@ -84,11 +101,78 @@ function recurrenceKey(point: Point): string {
   return point.kind === 'date' ? point.date.toFormat('yyyyMMdd') : point.dt.toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'");
 }
 
-function timeProperty(comp: IcalComponent, name: 'dtstart' | 'dtend' | 'recurrence-id', calendarZone: string): Point | undefined {
-  const prop = comp.getFirstProperty(name);
-  const value = prop?.getFirstValue();
-  if (!prop || !(value instanceof ICAL.Time)) return undefined;
-  return toPoint(value, prop.getParameter('tzid'), calendarZone);
+/** Reads property values; ical.js parses a value when first read and throws plain errors: each becomes the booking's code. */
+function valuesOf(comp: IcalComponent, name: string, code: SkipCode): unknown[] {
+  try {
+    return comp.getAllProperties(name).flatMap((p) => p.getValues());
+  } catch {
+    throw new BookingSkip(code);
+  }
+}
+
+const RAW_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})Z?)?$/;
+
+/**
+ * ical.js reads "2027032XT1000" as 2 March and month 13 as January next year: a value is taken
+ * only when the Time it made has exactly the fields written.
+ */
+function writtenAsIs(raw: unknown, time: IcalTime): boolean {
+  const m = typeof raw === 'string' ? RAW_TIME.exec(raw) : null;
+  if (!m) return false;
+  const [, year, month, day, hour = '0', minute = '0', second = '0'] = m;
+  return Number(year) === time.year && Number(month) === time.month && Number(day) === time.day
+    && (time.isDate || (Number(hour) === time.hour && Number(minute) === time.minute && Number(second) === time.second));
+}
+
+type IcalProperty = InstanceType<typeof ICAL.Property>;
+
+/** Every value of every `name` property that is a date or date-time (periods pass through); BookingSkip(code) for any other. */
+function timeValues(comp: IcalComponent, name: string, code: SkipCode): { prop: IcalProperty; value: IcalTime | InstanceType<typeof ICAL.Period> }[] {
+  const out: { prop: IcalProperty; value: IcalTime | InstanceType<typeof ICAL.Period> }[] = [];
+  let props: IcalProperty[];
+  try {
+    props = comp.getAllProperties(name);
+    for (const prop of props) {
+      const raws = (prop.jCal as unknown[]).slice(3);
+      prop.getValues().forEach((value, i) => {
+        if (value instanceof ICAL.Period) out.push({ prop, value });
+        else if (value instanceof ICAL.Time && writtenAsIs(raws[i], value)) out.push({ prop, value });
+        else throw new BookingSkip(code);
+      });
+    }
+  } catch {
+    throw new BookingSkip(code);
+  }
+  return out;
+}
+
+type TimeName = 'dtstart' | 'dtend' | 'recurrence-id';
+const TIME_CODES: Record<TimeName, SkipCode> = { dtstart: 'INVALID_DTSTART', dtend: 'INVALID_DTEND', 'recurrence-id': 'INVALID_RECURRENCE_ID' };
+
+/** The property as a Point; undefined when absent; BookingSkip when present but unreadable. */
+function timeProperty(comp: IcalComponent, name: TimeName, calendarZone: string): Point | undefined {
+  const code = TIME_CODES[name];
+  const [first] = timeValues(comp, name, code);
+  if (!first) return undefined;
+  if (!(first.value instanceof ICAL.Time)) throw new BookingSkip(code);
+  return validPoint(first.value, first.prop.getParameter('tzid'), calendarZone, code);
+}
+
+/** A component's own times, read once. */
+interface Times {
+  dtstart: Point;
+  dtend?: Point;
+  duration?: IcalDuration;
+}
+
+function timesOf(comp: IcalComponent, calendarZone: string): Times {
+  const dtstart = timeProperty(comp, 'dtstart', calendarZone);
+  if (!dtstart) throw new BookingSkip('INVALID_DTSTART');
+  const dtend = timeProperty(comp, 'dtend', calendarZone);
+  const [duration] = valuesOf(comp, 'duration', 'INVALID_DURATION');
+  if (duration !== undefined && !(duration instanceof ICAL.Duration)) throw new BookingSkip('INVALID_DURATION');
+  if (dtend && dtend.kind !== dtstart.kind) throw new BookingSkip('MIXED_DATE_KINDS');
+  return { dtstart, dtend, duration };
 }
 
 /** RFC 5545 §3.3.6: weeks and days are nominal (wall-clock days), hours/minutes/seconds exact. */
@@ -101,15 +185,13 @@ function plusDuration(point: Point, duration: IcalDuration): Point {
 }
 
 /**
- * The end of an occurrence of `comp` starting at `start` (RFC 5545 §3.6.1): DTEND shifted by the
+ * The end of an occurrence starting at `start` (RFC 5545 §3.6.1): DTEND shifted by the
  * occurrence's offset from DTSTART; else DTSTART + DURATION; else one day for a date, zero length
  * for a date-time.
  */
-function endOf(comp: IcalComponent, start: Point, calendarZone: string): Point {
-  const dtstart = timeProperty(comp, 'dtstart', calendarZone)!;
-  const dtend = timeProperty(comp, 'dtend', calendarZone);
+function endOf({ dtstart, dtend, duration }: Times, start: Point): Point {
   if (dtend) {
-    if (dtend.kind !== dtstart.kind || start.kind !== dtstart.kind) throw new InvalidEvent('DTSTART and DTEND mix a date with a date-time');
+    if (start.kind !== dtstart.kind) throw new BookingSkip('MIXED_DATE_KINDS');
     if (dtend.kind === 'date' && start.kind === 'date' && dtstart.kind === 'date') {
       return { kind: 'date', date: start.date.plus(dtend.date.diff(dtstart.date, 'days')) };
     }
@@ -117,8 +199,7 @@ function endOf(comp: IcalComponent, start: Point, calendarZone: string): Point {
       return { kind: 'dateTime', dt: start.dt.plus(dtend.dt.diff(dtstart.dt)).setZone(dtend.dt.zone) };
     }
   }
-  const duration = comp.getFirstPropertyValue('duration');
-  if (duration instanceof ICAL.Duration) return plusDuration(start, duration);
+  if (duration) return plusDuration(start, duration);
   return start.kind === 'date' ? { kind: 'date', date: start.date.plus({ days: 1 }) } : start;
 }
 
@@ -161,8 +242,12 @@ function categoriesOf(comp: IcalComponent): string[] | undefined {
 
 /** LAST-MODIFIED, else DTSTAMP (equivalent to it in a feed without METHOD, RFC 5545 §3.8.7.2), in ms; 0 if neither. */
 function versionOf(comp: IcalComponent): number {
-  const value = comp.getFirstPropertyValue('last-modified') ?? comp.getFirstPropertyValue('dtstamp');
-  return value instanceof ICAL.Time ? value.toUnixTime() * 1000 : 0;
+  const name = comp.hasProperty('last-modified') ? 'last-modified' : 'dtstamp';
+  const [first] = timeValues(comp, name, 'INVALID_LAST_MODIFIED');
+  if (first === undefined) return 0;
+  const ms = first.value instanceof ICAL.Time ? first.value.toUnixTime() * 1000 : Number.NaN;
+  if (!Number.isFinite(ms)) throw new BookingSkip('INVALID_LAST_MODIFIED');
+  return ms;
 }
 
 const isCancelled = (comp: IcalComponent) => String(comp.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED';
@@ -171,16 +256,18 @@ interface Builder {
   calendarZone: string;
   windowStart: number;
   windowEnd: number;
+  limits: BookingLimits;
   out: SourceEvent[];
 }
 
 /** Adds the occurrence of `comp` starting at `start` when it overlaps the window. */
-function addOccurrence(b: Builder, comp: IcalComponent, id: string, start: Point, version: number): void {
+function addOccurrence(b: Builder, comp: IcalComponent, times: Times, id: string, start: Point, version: number): void {
   if (isCancelled(comp)) return;
-  const end = endOf(comp, start, b.calendarZone);
+  const end = endOf(times, start);
   const startMs = instantOfPoint(start, b.calendarZone);
   const endMs = instantOfPoint(end, b.calendarZone);
-  if (endMs < startMs || (start.kind === 'date' && endMs === startMs)) throw new InvalidEvent('the event ends before it starts');
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) throw new BookingSkip(Number.isFinite(startMs) ? 'INVALID_DTEND' : 'INVALID_DTSTART');
+  if (endMs < startMs || (start.kind === 'date' && endMs === startMs)) throw new BookingSkip('ENDS_BEFORE_START');
   // Zero-length events count as lasting 1 ms so that one starting inside the window is kept.
   if (!(startMs < b.windowEnd && Math.max(endMs, startMs + 1) > b.windowStart)) return;
   const event: SourceEvent = {
@@ -198,102 +285,177 @@ function addOccurrence(b: Builder, comp: IcalComponent, id: string, start: Point
   b.out.push(Object.fromEntries(Object.entries(event).filter(([, v]) => v !== undefined)) as unknown as SourceEvent);
 }
 
-function expandSeries(b: Builder, uid: string, master: IcalComponent, exceptions: IcalComponent[]): void {
-  const event: IcalEvent = new ICAL.Event(master);
-  for (const exception of exceptions) event.relateException(exception);
-  const masterVersion = versionOf(master);
-  const masterTzid = master.getFirstProperty('dtstart')!.getParameter('tzid');
-  // An exception may move an occurrence from after the window into it: iterate at least up to the last one.
-  const lastException = Math.max(...exceptions.map((e) => instantOfPoint(timeProperty(e, 'recurrence-id', b.calendarZone)!, b.calendarZone)));
-  const stopAt = Math.max(b.windowEnd, lastException + 1);
-  const iterator = event.iterator();
-  for (let n = 0; n < MAX_OCCURRENCES_PER_SERIES; n++) {
-    const next = iterator.next();
-    if (!next) return;
-    const recurrenceId = toPoint(next, masterTzid, b.calendarZone);
-    if (instantOfPoint(recurrenceId, b.calendarZone) >= stopAt) return;
-    const details = event.getOccurrenceDetails(next);
-    const id = `${uid}#${recurrenceKey(recurrenceId)}`;
-    if (details.item && details.item !== event) {
-      const override = details.item.component;
-      const start = timeProperty(override, 'dtstart', b.calendarZone)!;
-      addOccurrence(b, override, id, start, Math.max(masterVersion, versionOf(override)));
-    } else {
-      addOccurrence(b, master, id, recurrenceId, masterVersion);
-    }
+/** Reads every value the recurrence engine will read, so that a bad one is named by its own code. */
+function checkRecurrenceValues(comp: IcalComponent): void {
+  for (const rule of valuesOf(comp, 'rrule', 'INVALID_RRULE')) if (!(rule instanceof ICAL.Recur)) throw new BookingSkip('INVALID_RRULE');
+  timeValues(comp, 'rdate', 'INVALID_RDATE');
+  for (const { value } of timeValues(comp, 'exdate', 'INVALID_EXDATE')) if (!(value instanceof ICAL.Time)) throw new BookingSkip('INVALID_EXDATE');
+}
+
+/** The recurrence engine's own errors (rule parts it rejects, loops it detects) are the rule's fault. */
+function ruleStep<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    throw err instanceof BookingSkip ? err : new BookingSkip('INVALID_RRULE');
   }
 }
 
-function addUid(b: Builder, uid: string, comps: IcalComponent[]): void {
-  const master = comps.find((c) => !c.hasProperty('recurrence-id'));
-  const overrides = comps.filter((c) => c.hasProperty('recurrence-id'));
-  if (master && isCancelled(master)) return;
-  for (const comp of comps) {
-    if (!timeProperty(comp, 'dtstart', b.calendarZone)) throw new InvalidEvent('DTSTART is missing or invalid');
+function expandSeries(b: Builder, uid: string, master: IcalComponent, exceptions: IcalComponent[]): void {
+  checkRecurrenceValues(master);
+  const masterTimes = timesOf(master, b.calendarZone);
+  const masterVersion = versionOf(master);
+  const masterTzid = master.getFirstProperty('dtstart')!.getParameter('tzid');
+  // An exception may move an occurrence from after the window into it: iterate at least up to the last one.
+  let stopAt = b.windowEnd;
+  const overrides = new Map<IcalComponent, { times: Times; version: number }>();
+  for (const e of exceptions) {
+    const recurrenceId = timeProperty(e, 'recurrence-id', b.calendarZone)!;
+    stopAt = Math.max(stopAt, instantOfPoint(recurrenceId, b.calendarZone) + 1);
+    overrides.set(e, { times: timesOf(e, b.calendarZone), version: Math.max(masterVersion, versionOf(e)) });
   }
+  const event: IcalEvent = ruleStep(() => {
+    const made = new ICAL.Event(master);
+    for (const exception of exceptions) made.relateException(exception);
+    return made;
+  });
+  const iterator = ruleStep(() => event.iterator());
+  let inWindow = 0;
+  for (;;) {
+    spendStep();
+    const next = ruleStep(() => iterator.next());
+    if (!next) return;
+    const recurrenceId = validPoint(next, masterTzid, b.calendarZone, 'INVALID_RRULE');
+    if (instantOfPoint(recurrenceId, b.calendarZone) >= stopAt) return;
+    const details = ruleStep(() => event.getOccurrenceDetails(next));
+    const id = `${uid}#${recurrenceKey(recurrenceId)}`;
+    const before = b.out.length;
+    const override = details.item && details.item !== event ? overrides.get(details.item.component) : undefined;
+    if (override) {
+      addOccurrence(b, details.item.component, override.times, id, override.times.dtstart, override.version);
+    } else {
+      addOccurrence(b, master, masterTimes, id, recurrenceId, masterVersion);
+    }
+    if (b.out.length > before && ++inWindow > b.limits.occurrences) throw new BookingSkip('SERIES_TOO_MANY');
+  }
+}
+
+/** The copy a feed listing one UID twice means: the newest (LAST-MODIFIED), the first among equals. */
+function newestOf(comps: IcalComponent[]): IcalComponent {
+  return comps.reduce((best, c) => (versionOf(c) > versionOf(best) ? c : best));
+}
+
+function addUid(b: Builder, uid: string, comps: IcalComponent[]): void {
+  const masters = comps.filter((c) => !c.hasProperty('recurrence-id'));
+  const overrides = comps.filter((c) => c.hasProperty('recurrence-id'));
+  const master = masters.length > 0 ? newestOf(masters) : undefined;
+  if (master && isCancelled(master)) return;
   if (master && (master.hasProperty('rrule') || master.hasProperty('rdate'))) {
     expandSeries(b, uid, master, overrides);
     return;
   }
   if (master) {
-    addOccurrence(b, master, uid, timeProperty(master, 'dtstart', b.calendarZone)!, versionOf(master));
+    const times = timesOf(master, b.calendarZone);
+    addOccurrence(b, master, times, uid, times.dtstart, versionOf(master));
     return;
   }
   // Overrides whose series master is not in the feed: each is a standalone occurrence.
   for (const override of overrides) {
     const id = `${uid}#${recurrenceKey(timeProperty(override, 'recurrence-id', b.calendarZone)!)}`;
-    addOccurrence(b, override, id, timeProperty(override, 'dtstart', b.calendarZone)!, versionOf(override));
+    const times = timesOf(override, b.calendarZone);
+    addOccurrence(b, override, times, id, times.dtstart, versionOf(override));
   }
 }
 
-function parseCalendar(text: string): IcalComponent {
-  let root: IcalComponent;
+type ZoneLookup = (tzid: string) => InstanceType<typeof ICAL.Timezone> | null;
+
+/**
+ * The feed's VTIMEZONEs, each parsed once, behind a stand-in calendar that every VEVENT is
+ * parented to. ical.js resolves a TZID through the root's getTimeZoneByID, which scans every
+ * sibling component of the real calendar when the zone is not cached (each TZID without a
+ * VTIMEZONE, on every lookup): a map lookup here keeps parsing linear in the feed's size.
+ */
+function zonesCalendar(timezones: string[]): IcalComponent {
+  const zones = new Map<string, InstanceType<typeof ICAL.Timezone>>();
+  for (const text of timezones) {
+    try {
+      const component = new ICAL.Component(ICAL.parse(text) as unknown as unknown[]);
+      const tzid = component.getFirstPropertyValue('tzid');
+      if (typeof tzid === 'string' && !zones.has(tzid)) zones.set(tzid, new ICAL.Timezone({ component, tzid }));
+    } catch {
+      // An unreadable VTIMEZONE counts as absent: its TZID falls back like any undefined one.
+    }
+  }
+  const calendar = new ICAL.Component('vcalendar');
+  const lookup: ZoneLookup = (tzid) => zones.get(tzid) ?? null;
+  (calendar as unknown as { getTimeZoneByID: ZoneLookup }).getTimeZoneByID = lookup;
+  return calendar;
+}
+
+/** One VEVENT block as a component of the stand-in calendar; BookingSkip when its text cannot be parsed. */
+function componentOf(block: EventBlock, calendar: IcalComponent): IcalComponent {
+  if (block.broken) throw new BookingSkip(block.broken);
+  let jcal: unknown;
   try {
-    const jcal = ICAL.parse(text);
-    root = new ICAL.Component(Array.isArray(jcal[0]) ? jcal[0] : jcal);
+    jcal = ICAL.parse(block.text);
   } catch {
-    // The parser quotes the offending line, which may hold guest data: keep only the verdict.
-    throw new FeedError('FEED_INVALID', 'the feed is not valid iCalendar (a line could not be parsed); check that the URL is the WineAround iCal export');
+    throw new BookingSkip(codeOfBadLine(block.text));
   }
-  if (root.name !== 'vcalendar') {
-    throw new FeedError('FEED_INVALID', `the feed is not an iCalendar VCALENDAR (found "${root.name}"); check that the URL is the WineAround iCal export`);
-  }
-  return root;
+  if (!Array.isArray(jcal) || jcal[0] !== 'vevent') throw new BookingSkip('BAD_LINE');
+  return new ICAL.Component(jcal, calendar);
 }
 
-/** Parses a feed's text into the SourceEvents overlapping the window, sorted by id. Throws FeedError FEED_INVALID. */
-export function parseIcalFeed(text: string, options: ParseOptions): ParsedFeed {
-  if (!/^\s*BEGIN:VCALENDAR/i.test(text)) {
-    throw new FeedError('FEED_INVALID', 'the response is not an iCalendar document (no BEGIN:VCALENDAR); check that the URL is the WineAround iCal export');
+/** ical.js checks some values (RRULE, DURATION…) while parsing: find the line it refused, to name the property. */
+const PROPERTY_CODES: Record<string, SkipCode> = {
+  DTSTART: 'INVALID_DTSTART', DTEND: 'INVALID_DTEND', DURATION: 'INVALID_DURATION', 'RECURRENCE-ID': 'INVALID_RECURRENCE_ID',
+  'LAST-MODIFIED': 'INVALID_LAST_MODIFIED', DTSTAMP: 'INVALID_LAST_MODIFIED', RRULE: 'INVALID_RRULE', RDATE: 'INVALID_RDATE', EXDATE: 'INVALID_EXDATE',
+};
+
+function codeOfBadLine(text: string): SkipCode {
+  for (const line of text.replace(/\r?\n[ \t]/g, '').split(/\r?\n|\r/)) {
+    if (/^(BEGIN|END):/i.test(line) || line.trim() === '') continue;
+    try {
+      ICAL.parse.property(line);
+    } catch {
+      return PROPERTY_CODES[(/^[A-Za-z0-9-]+/.exec(line)?.[0] ?? '').toUpperCase()] ?? 'BAD_LINE';
+    }
   }
-  const calendar = parseCalendar(text);
-  const declared = textOf(calendar, 'x-wr-timezone');
+  return 'BAD_LINE';
+}
+
+const byText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
+/**
+ * Parses a feed's text into the SourceEvents overlapping the window (sorted by id) and the
+ * bookings it skipped (sorted by UID). Throws FeedError only for the feed as a whole:
+ * FEED_INVALID (not iCalendar at all) or FEED_TRUNCATED (no END:VCALENDAR).
+ */
+export function parseIcalFeed(text: string, options: ParseOptions): ParsedFeed {
+  const feed = scanFeed(text);
+  const calendar = zonesCalendar(feed.timezones);
   const b: Builder = {
-    calendarZone: (declared && ianaZoneOf(declared)) ?? options.defaultTimeZone,
+    calendarZone: (feed.calendarTimeZone && ianaZoneOf(feed.calendarTimeZone)) ?? options.defaultTimeZone,
     windowStart: options.window.start.getTime(),
     windowEnd: options.window.end.getTime(),
+    limits: { ...DEFAULT_BOOKING_LIMITS, ...options.limits },
     out: [],
   };
-  const byUid = new Map<string, IcalComponent[]>();
-  const skipped: SkippedFeedEvent[] = [];
-  for (const comp of calendar.getAllSubcomponents('vevent')) {
-    const uid = textOf(comp, 'uid');
-    if (!uid) {
-      skipped.push({ reason: 'UID is missing' });
-      continue;
-    }
-    byUid.set(uid, [...(byUid.get(uid) ?? []), comp]);
+  const byUid = new Map<string, EventBlock[]>();
+  const skipped: SkippedBooking[] = [];
+  for (const block of feed.events) {
+    if (block.uid === undefined) skipped.push({ code: block.broken ?? 'NO_UID' });
+    else byUid.set(block.uid, [...(byUid.get(block.uid) ?? []), block]);
   }
-  for (const [uid, comps] of byUid) {
+  for (const [uid, blocks] of byUid) {
     const before = b.out.length;
     try {
-      addUid(b, uid, comps);
+      withStepBudget(b.limits.steps, b.limits.ms, () => addUid(b, uid, blocks.map((block) => componentOf(block, calendar))));
     } catch (err) {
-      if (!(err instanceof InvalidEvent)) throw err;
+      // Whatever went wrong is confined to this booking: drop its partial output and report it.
       b.out.length = before;
-      skipped.push({ uid, reason: err.message });
+      skipped.push({ uid, code: err instanceof BookingSkip ? err.code : 'UNREADABLE' });
     }
   }
-  const events = b.out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-  return { events, skipped };
+  const events = b.out.sort((x, y) => byText(x.id, y.id));
+  return { events, skipped: skipped.sort((x, y) => byText(x.uid ?? '', y.uid ?? '') || byText(x.code, y.code)) };
 }

@@ -18,6 +18,9 @@ export function describeDetails(s: IntegrationStatus): string {
     const skipped = Object.entries(last.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
     lines.push(`- last sync (${last.kind}, ${last.at}): ${last.created} created, ${last.updated} updated, ${last.deleted} deleted, ${last.unchanged} unchanged${skipped ? `; skipped: ${skipped}` : ''}`);
     if (last.guard) lines.push(`- **safety guard:** ${last.guard}`);
+    if (last.skippedBookings?.length) {
+      lines.push(`- unreadable bookings, kept as they are in Outlook: ${last.skippedBookings.map((b) => `\`${b.uid ?? '(no UID)'}\` ${b.code}`).join(', ')}`);
+    }
   }
   if (s.rejectedSignals) lines.push(`- rejected signals: ${s.rejectedSignals}`);
   if (s.lastError) {

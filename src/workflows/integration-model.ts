@@ -244,7 +244,9 @@ export class Integration {
 
   applied(summary: SyncSummary, now: number): void {
     this.ledger.settle(now);
-    this.lastSummary = summary;
+    // The unreadable bookings are the feed's, known from the last reconcile: a change batch keeps them in view.
+    const skippedBookings = this.lastSummary?.skippedBookings;
+    this.lastSummary = skippedBookings ? { ...summary, skippedBookings } : summary;
     this.lastOutcome = { ok: true };
     this.heldUntil = 0;
   }

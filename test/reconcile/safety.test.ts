@@ -42,10 +42,15 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-unparsed').map((e) => e.sourceId).sort(), ['bk-a', 'bk-b']);
     // bk-b now ends before it starts: the parser skips it; its Outlook event must stay.
     const broken = { ...good, feedUrl: await feed(calendar(vevent('bk-a', 'Degustazione'), vevent('bk-b', 'Tour', '110000', '100000'))) };
-    const { summary } = await reconcileIntegration(broken, null, { mode: 'full' }, world.deps('a2'));
+    const { summary, cursor } = await reconcileIntegration(broken, null, { mode: 'full' }, world.deps('a2'));
     assert.equal(summary.deleted, 0);
     assert.equal(summary.skipped['invalid-in-feed'], 1);
+    assert.deepEqual(summary.skippedBookings, [{ uid: 'bk-b', code: 'ENDS_BEFORE_START' }]);
     assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-unparsed').map((e) => e.sourceId).sort(), ['bk-a', 'bk-b']);
+    // The next, cheap reconcile of the unchanged feed still shows the unreadable booking.
+    const cheap = await reconcileIntegration(broken, cursor, { mode: 'auto' }, world.deps('a3'));
+    assert.equal(cheap.summary.kind, 'incremental');
+    assert.deepEqual([cheap.summary.skipped, cheap.summary.skippedBookings], [{ 'invalid-in-feed': 1 }, [{ uid: 'bk-b', code: 'ENDS_BEFORE_START' }]]);
   });
 
   it('does not bring back a booking a newer signal deleted while the feed still lists it (a lagging feed)', async () => {
@@ -104,12 +109,20 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     assert.equal(plain.summary.deleted, 1);
   });
 
-  it('reports a feed the parser rejects without quoting its content', async () => {
+  it('skips a booking with a garbled line by its UID and code alone, and syncs the rest', async () => {
     const mailbox = world.addMailbox('safety-garbled');
-    const garbled = calendar(vevent('bk-c', 'Degustazione', '100000', '110000', 'X-WA-GUEST-PHONE+39 333 1234567\r\n'));
+    const garbled = calendar(vevent('bk-c', 'Degustazione', '100000', '110000', 'X-WA-GUEST-PHONE+39 333 1234567\r\n'), vevent('bk-d', 'Tour'));
     const config = configFor({ customerId: 'oro-garbled', mailbox, feedUrl: await feed(garbled) });
-    await assert.rejects(reconcileIntegration(config, null, { mode: 'full' }, world.deps('g1')), (err: SyncError) =>
-      err.code === 'FEED_INVALID' && !err.message.includes('1234567'));
+    const { summary } = await reconcileIntegration(config, null, { mode: 'full' }, world.deps('g1'));
+    assert.deepEqual(summary.skippedBookings, [{ uid: 'bk-c', code: 'BAD_LINE' }]);
+    assert.ok(!JSON.stringify(summary).includes('1234567'));
+    assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-garbled').map((e) => e.sourceId), ['bk-d']);
+  });
+
+  it('rejects a response that is not iCalendar at all as FEED_INVALID, quoting none of it', async () => {
+    const config = configFor({ customerId: 'oro-html', mailbox: world.addMailbox('safety-html'), feedUrl: await feed('<html><body>Accedi: mario.rossi@example.com</body></html>') });
+    await assert.rejects(reconcileIntegration(config, null, { mode: 'full' }, world.deps('h1')), (err: SyncError) =>
+      err.code === 'FEED_INVALID' && !err.transient && !err.message.includes('mario'));
   });
 
   it('reports an unreadable secrets file as a configuration error that quotes none of it', async () => {

@@ -42,7 +42,7 @@ describe('plan', () => {
   it('leaves unchanged events alone', () => {
     const events = [booking(1), booking(2)];
     const result = run({ desired: events, actual: events.map((e) => ownedFrom(e)) });
-    assert.deepStrictEqual(result, { creates: [], updates: [], deletes: [], unchanged: 2, skipped: [] });
+    assert.deepStrictEqual(result, { creates: [], updates: [], deletes: [], unchanged: 2, skipped: [], kept: 0 });
   });
 
   it('updates an event whose source content changed', () => {
@@ -71,7 +71,7 @@ describe('plan', () => {
   it('never overwrites a newer stored version with an older desired one', () => {
     const newer = booking(1, { title: 'Cambiata via notifica', version: booking(1).version + 120 * SECOND });
     const result = run({ desired: [booking(1)], actual: [ownedFrom(newer)] });
-    assert.deepStrictEqual(result, { creates: [], updates: [], deletes: [], unchanged: 0, skipped: [{ sourceId: 'bk-001', reason: 'stale' }] });
+    assert.deepStrictEqual(result, { creates: [], updates: [], deletes: [], unchanged: 0, skipped: [{ sourceId: 'bk-001', reason: 'stale' }], kept: 0 });
   });
 
   it('treats versions within the same second as equal (iCal timestamps have whole seconds)', () => {
@@ -79,6 +79,15 @@ describe('plan', () => {
     const fromFeed = { ...booking(1), version: booking(1).version };
     const result = run({ desired: [fromFeed], actual: [ownedFrom(notified)] });
     assert.deepStrictEqual(result.updates.map((u) => u.reason), ['changed']);
+  });
+
+  it('keeps the owned events of an unreadable booking exactly as they are, occurrences of a series included', () => {
+    const series = { ...ownedFrom(booking(2)), sourceId: 'bk-002#20270410T130000Z', graphId: 'g-series' };
+    const tampered = { ...ownedFrom(booking(3)), fingerprint: 'edited-by-a-person' };
+    const result = run({ desired: [booking(1)], actual: [ownedFrom(booking(1)), series, tampered], keep: ['bk-002', 'bk-003'] });
+    assert.deepStrictEqual([result.deletes, result.updates, result.creates, result.unchanged, result.kept], [[], [], [], 1, 2]);
+    // Without the keep list the same plan deletes both.
+    assert.equal(run({ desired: [booking(1)], actual: [ownedFrom(booking(1)), series, tampered] }).deletes.length, 2);
   });
 
   it('deletes owned events no longer in the source', () => {

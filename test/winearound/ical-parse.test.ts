@@ -123,7 +123,7 @@ describe('parseIcalFeed', () => {
       },
     ]);
     // The cancelled booking and last year's event are absent; the event without UID is reported.
-    assert.deepStrictEqual(skipped, [{ reason: 'UID is missing' }]);
+    assert.deepStrictEqual(skipped, [{ code: 'NO_UID' }]);
   });
 
   it('keeps only events overlapping the window, including one that started before it', () => {
@@ -153,13 +153,14 @@ describe('parseIcalFeed', () => {
     const { events, skipped } = parseIcalFeed(text, { window, defaultTimeZone: 'Europe/Rome' });
     assert.equal(events.some((e) => e.id === 'dst-before@winearound.test'), false);
     assert.equal(events.length, 13);
-    assert.deepStrictEqual(skipped, [{ reason: 'UID is missing' }, { uid: 'dst-before@winearound.test', reason: 'the event ends before it starts' }]);
+    assert.deepStrictEqual(skipped, [{ code: 'NO_UID' }, { uid: 'dst-before@winearound.test', code: 'ENDS_BEFORE_START' }]);
   });
 
   for (const [name, text] of [
     ['an HTML page', '<html><body>Login</body></html>'],
     ['an empty body', ''],
-    ['a broken calendar', 'BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Europe/Rome:2027\n'],
+    ['a JSON error', '{"error":"maintenance"}'],
+    ['a VEVENT without its calendar', 'BEGIN:VEVENT\nUID:x\nEND:VEVENT\n'],
   ] as const) {
     it(`rejects ${name} as FEED_INVALID, a configuration error`, () => {
       assert.throws(
@@ -168,4 +169,11 @@ describe('parseIcalFeed', () => {
       );
     });
   }
+
+  it('refuses a calendar cut short (no END:VCALENDAR) as FEED_TRUNCATED, transient, rather than lose its tail', () => {
+    assert.throws(
+      () => parseIcalFeed(fixture.slice(0, fixture.indexOf('END:VCALENDAR')), { window, defaultTimeZone: 'Europe/Rome' }),
+      (err: unknown) => err instanceof FeedError && err.code === 'FEED_TRUNCATED' && err.transient,
+    );
+  });
 });

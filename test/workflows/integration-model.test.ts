@@ -146,4 +146,14 @@ describe('Integration model: the workflow\'s rules without a server', () => {
     integration.endReconcile(run, T0);
     assert.equal(integration.beginReconcile(T0).input.cursor, null);
   });
+
+  it('keeps the last reconcile\'s unreadable bookings in view after a batch of signalled changes', () => {
+    const integration = new Integration(config, undefined, T0);
+    reconcile(integration, T0, { ...result(), summary: { ...summary('full'), skippedBookings: [{ uid: 'wa-bk-2', code: 'INVALID_DTSTART' }] } });
+    integration.receive(upsert('bk-1', 1), T0);
+    integration.beginApply();
+    integration.applied(summary('changes'), T0);
+    assert.equal(integration.lastSummary?.kind, 'changes');
+    assert.deepEqual(integration.lastSummary?.skippedBookings, [{ uid: 'wa-bk-2', code: 'INVALID_DTSTART' }]);
+  });
 });
