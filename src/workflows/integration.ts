@@ -2,12 +2,14 @@ import {
   ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -170,15 +172,30 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     }
   };
 
+  /**
+   * One timer per wake-up time, kept while that time stands: a signal that wakes the loop early
+   * does not cancel and restart it (two history events per change saved).
+   */
+  let timer: { until: number; fired: boolean; scope: CancellationScope } | undefined;
+  const armTimer = (until: number, reason: string) => {
+    if (timer && timer.until === until && !timer.fired) return timer;
+    timer?.scope.cancel();
+    const armed = { until, fired: false, scope: new CancellationScope() };
+    armed.scope.run(() => sleep(Math.max(1, until - Date.now()), { summary: reason })).then(
+      () => (armed.fired = true),
+      () => undefined, // cancelled: the wake-up time moved
+    );
+    return (timer = armed);
+  };
+
   publish();
   for (;;) {
     const decide = () => integration.nextStep(Date.now(), allHandlersFinished(), workflowInfo().continueAsNewSuggested);
     const step = decide();
     if (step.kind === 'stop' || step.kind === 'hand-off') break;
     if (step.kind === 'wait') {
-      const woken = () => decide().kind !== 'wait';
-      if (step.until === undefined) await condition(woken);
-      else await condition(woken, Math.max(1, step.until - Date.now()), { summary: step.reason });
+      const armed = step.until === undefined ? undefined : armTimer(step.until, step.reason);
+      await condition(() => armed?.fired === true || decide().kind !== 'wait');
       continue;
     }
     if (step.kind === 'apply') await applyStep();
@@ -186,6 +203,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     publish();
   }
 
+  timer?.scope.cancel();
   if (integration.state !== 'stopping') {
     log.info('Continuing as new', { historyLength: workflowInfo().historyLength, pending: integration.ledger.pendingCount });
     await continueAsNew<typeof integrationWorkflow>({ config: integration.config, carried: integration.carry() });
