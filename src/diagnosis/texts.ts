@@ -35,7 +35,7 @@ const FIXES_EN: Record<string, string> = {
   SECRET_EXPIRING:
     'The client secret expires soon. Entra admin center > Identity > Applications > App registrations > the app > Certificates & secrets: add a new client secret, hand WineAround its Value, and delete the old one once the integration uses the new one.',
   CERTIFICATE_EXPIRING:
-    'The certificate expires soon. Create a new one (docs/setup.md, step 3), upload it in Entra admin center > Identity > Applications > App registrations > the app > Certificates & secrets > Certificates, hand WineAround the new key and certificate, and delete the old certificate once the integration uses the new one.',
+    'The certificate expires soon. Create a new one (docs/setup.md, step 4a), upload it in Entra admin center > Identity > Applications > App registrations > the app > Certificates & secrets > Certificates, hand WineAround the new key and certificate, and delete the old certificate once the integration uses the new one.',
   UNAVAILABLE: 'Microsoft Entra or Graph could not be reached or was unavailable. Run the diagnosis again in a few minutes; if it persists, check the network path from the worker to Microsoft.',
   WRITE_PROBE_FAILED:
     'The probe event could not be written and read back as created. Run the diagnosis again; if it persists, report the evidence to WineAround engineering.',
@@ -73,13 +73,13 @@ const FIXES_IT: Record<string, string> = {
   SECRET_EXPIRING:
     'Il segreto client scade a breve. Interfaccia di amministrazione di Microsoft Entra > Identità > Applicazioni > Registrazioni app > l\'app > Certificati e segreti: aggiungere un nuovo segreto client, consegnare a WineAround il suo Valore ed eliminare il vecchio quando l\'integrazione usa quello nuovo.',
   CERTIFICATE_REJECTED:
-    'Microsoft Entra non accetta il certificato: non è caricato in questa registrazione app, oppure la chiave privata archiviata appartiene a un altro certificato. In Registrazioni app > l\'app > Certificati e segreti (Certificates & secrets) > Certificati, confrontare la colonna Identificazione personale (Thumbprint) con l\'impronta SHA-1 indicata nell\'evidenza; caricare il certificato (il file .crt / .pem, mai la chiave) oppure archiviare con il riferimento la chiave e il certificato caricati (docs/setup.it.md, passo 3).',
+    'Microsoft Entra non accetta il certificato: non è caricato in questa registrazione app, oppure la chiave privata archiviata appartiene a un altro certificato. In Registrazioni app > l\'app > Certificati e segreti (Certificates & secrets) > Certificati, confrontare la colonna Identificazione personale (Thumbprint) con l\'impronta SHA-1 indicata nell\'evidenza; caricare il certificato (il file .crt / .pem, mai la chiave) oppure archiviare con il riferimento la chiave e il certificato caricati (docs/setup.it.md, passaggio 4a).',
   CERTIFICATE_EXPIRED:
-    'Il certificato è scaduto. Crearne uno nuovo (docs/setup.it.md, passo 3), caricarlo in Registrazioni app > l\'app > Certificati e segreti > Certificati, archiviarlo con un nuovo riferimento e passare a quello con "wa-outlook update-config --secret-ref", poi eliminare il certificato scaduto.',
+    'Il certificato è scaduto. Crearne uno nuovo (docs/setup.it.md, passaggio 4a), caricarlo in Registrazioni app > l\'app > Certificati e segreti > Certificati, archiviarlo con un nuovo riferimento e passare a quello con "wa-outlook update-config --secret-ref", poi eliminare il certificato scaduto.',
   CERTIFICATE_EXPIRING:
-    'Il certificato scade a breve. Crearne uno nuovo (docs/setup.it.md, passo 3), caricarlo in Interfaccia di amministrazione di Microsoft Entra > Identità > Applicazioni > Registrazioni app > l\'app > Certificati e segreti > Certificati, consegnare a WineAround la nuova chiave e il nuovo certificato ed eliminare il vecchio certificato quando l\'integrazione usa quello nuovo.',
+    'Il certificato scade a breve. Crearne uno nuovo (docs/setup.it.md, passaggio 4a), caricarlo in Interfaccia di amministrazione di Microsoft Entra > Identità > Applicazioni > Registrazioni app > l\'app > Certificati e segreti > Certificati, consegnare a WineAround la nuova chiave e il nuovo certificato ed eliminare il vecchio certificato quando l\'integrazione usa quello nuovo.',
   CERTIFICATE_UNREADABLE:
-    'Il valore archiviato con questo riferimento sembra un certificato ma non è utilizzabile (vedere il messaggio). Archiviare la chiave privata non cifrata seguita dal certificato in un unico testo PEM, oppure in WA_SECRETS_FILE l\'oggetto {"privateKey": "<PEM>", "certificate": "<PEM>"} (docs/setup.it.md, passo 3).',
+    'Il valore archiviato con questo riferimento sembra un certificato ma non è utilizzabile (vedere il messaggio). Archiviare la chiave privata non cifrata seguita dal certificato in un unico testo PEM, oppure in WA_SECRETS_FILE l\'oggetto {"privateKey": "<PEM>", "certificate": "<PEM>"} (docs/setup.it.md, passaggio 4a).',
   CLOCK_SKEW:
     'Microsoft Entra ha trovato l\'asserzione firmata fuori dal suo periodo di validità: l\'orologio del worker è sbagliato. Sincronizzare l\'orologio del server (NTP) e verificarne il fuso orario.',
   CLIENT_ASSERTION_INVALID:

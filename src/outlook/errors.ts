@@ -33,11 +33,11 @@ export const ADVICE: Record<string, string> = {
     'The client secret has expired. In App registrations > the app > Certificates & secrets, add a new client secret, hand WineAround its Value, then delete the expired one.',
   SECRET_MISSING: 'The secret store holds an empty secret for this reference; store the client secret Value.',
   CERTIFICATE_REJECTED:
-    'Microsoft Entra does not accept the certificate: it is not uploaded to this app registration, or the stored private key belongs to another certificate. In App registrations > the app > Certificates & secrets > Certificates, compare the Thumbprint column with the SHA-1 thumbprint in the evidence; upload the certificate (its .crt / .pem, never the key) or store under the secret reference the key and certificate that were uploaded (docs/setup.md, step 3).',
+    'Microsoft Entra does not accept the certificate: it is not uploaded to this app registration, or the stored private key belongs to another certificate. In App registrations > the app > Certificates & secrets > Certificates, compare the Thumbprint column with the SHA-1 thumbprint in the evidence; upload the certificate (its .crt / .pem, never the key) or store under the secret reference the key and certificate that were uploaded (docs/setup.md, step 4a).',
   CERTIFICATE_EXPIRED:
-    'The certificate has expired. Create a new one (docs/setup.md, step 3), upload it in App registrations > the app > Certificates & secrets > Certificates, store it under a new secret reference and switch with "wa-outlook update-config --secret-ref", then delete the expired certificate.',
+    'The certificate has expired. Create a new one (docs/setup.md, step 4a), upload it in App registrations > the app > Certificates & secrets > Certificates, store it under a new secret reference and switch with "wa-outlook update-config --secret-ref", then delete the expired certificate.',
   CERTIFICATE_UNREADABLE:
-    'The value under the secret reference looks like a certificate but cannot be used (see the message). Store the unencrypted private key followed by the certificate as one PEM text, or in WA_SECRETS_FILE the object {"privateKey": "<PEM>", "certificate": "<PEM>"} (docs/setup.md, step 3).',
+    'The value under the secret reference looks like a certificate but cannot be used (see the message). Store the unencrypted private key followed by the certificate as one PEM text, or in WA_SECRETS_FILE the object {"privateKey": "<PEM>", "certificate": "<PEM>"} (docs/setup.md, step 4a).',
   CLOCK_SKEW:
     'Microsoft Entra found the signed client assertion outside its validity time: the worker\'s clock is wrong. Synchronise the server\'s clock (NTP) and check its time zone setting.',
   CLIENT_ASSERTION_INVALID:
