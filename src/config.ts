@@ -16,57 +16,102 @@ const base64Key = z
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64, e.g. from: openssl rand -base64 32');
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((u) => u.replace(/\/+$/, ''));
 
-const envSchema = z
-  .object({
-    TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port, e.g. temporal:7233').optional(),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().min(1).default('wa-outlook-sync'),
-    TEMPORAL_TLS: flag.optional(),
-    TEMPORAL_TLS_CERT: z.string().min(1).optional(),
-    TEMPORAL_TLS_KEY: z.string().min(1).optional(),
-    TEMPORAL_API_KEY: z.string().min(1).optional(),
-    TEMPORAL_DEV_PORT: port.default(7233),
-    TEMPORAL_UI_PORT: port.default(8233),
-    WA_DATA_DIR: z.string().min(1).default('.data'),
-    MS_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
-    MS_GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
-    WA_EXTRA_CA_FILE: z.string().min(1).optional(),
-    WA_SECRETS_FILE: z.string().min(1).optional(),
-    WA_WEBHOOK_PORT: port.optional(),
-    WA_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (shared with WineAround for HMAC-SHA256)').optional(),
-    WA_PAYLOAD_KEY: base64Key.optional(),
-    WA_PAYLOAD_KEY_ID: z.string().regex(/^[\w.-]{1,32}$/, 'must be a short id such as k2').default('k1'),
-    WA_PAYLOAD_KEYS_OLD: z
-      .string()
-      .transform((v, ctx) => {
-        const entries = v.split(',').filter(Boolean).map((pair) => pair.split(':'));
-        if (entries.some(([id, key]) => !id || !base64Key.safeParse(key).success)) {
-          ctx.addIssue({ code: 'custom', message: 'must be id:base64key pairs separated by commas, each key 32 bytes' });
-        }
-        return Object.fromEntries(entries);
-      })
-      .optional(),
-    WA_CODEC_PORT: port.optional(),
-    WA_CODEC_CORS_ORIGIN: z.url().default('http://localhost:8233'),
-    WA_FEED_MAX_BYTES: z.coerce.number().int().min(1024, 'must be at least 1024 bytes').default(32 * 1024 * 1024),
-    WA_FEED_PARSE_BUDGET_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(240_000, 'must stay under the reconcile activity\'s 5-minute limit (at most 240000)').default(120_000),
-    WA_FEED_PARSE_THREADS: z.coerce.number().int().min(1).max(64).optional(),
-    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-  })
+const envVariables = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port, e.g. temporal:7233').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('wa-outlook-sync'),
+  TEMPORAL_TLS: flag.optional(),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  WA_DATA_DIR: z.string().min(1).default('.data'),
+  MS_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+  MS_GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
+  WA_EXTRA_CA_FILE: z.string().min(1).optional(),
+  WA_SECRETS_FILE: z.string().min(1).optional(),
+  WA_WEBHOOK_PORT: port.optional(),
+  WA_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (shared with WineAround for HMAC-SHA256)').optional(),
+  WA_PAYLOAD_KEY: base64Key.optional(),
+  WA_PAYLOAD_KEY_ID: z.string().regex(/^[\w.-]{1,32}$/, 'must be a short id such as k2').default('k1'),
+  WA_PAYLOAD_KEYS_OLD: z
+    .string()
+    .transform((v, ctx) => {
+      const entries = v.split(',').filter(Boolean).map((pair) => pair.split(':'));
+      if (entries.some(([id, key]) => !id || !base64Key.safeParse(key).success)) {
+        ctx.addIssue({ code: 'custom', message: 'must be id:base64key pairs separated by commas, each key 32 bytes' });
+      }
+      const ids = entries.map(([id]) => id);
+      const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+      if (repeated) ctx.addIssue({ code: 'custom', message: `lists key id "${repeated}" twice; each id names exactly one key` });
+      return Object.fromEntries(entries);
+    })
+    .optional(),
+  WA_PAYLOAD_ENCRYPTION: z.enum(['on', 'off'], 'must be on or off').default('on'),
+  WA_PAYLOAD_UNENCRYPTED: z.enum(['accept', 'refuse'], 'must be accept or refuse').default('accept'),
+  WA_CODEC_PORT: port.optional(),
+  WA_CODEC_HOST: z.string().min(1).default('127.0.0.1'),
+  WA_CODEC_TOKEN: z.string().min(32, 'must be at least 32 characters, e.g. from: openssl rand -hex 32').optional(),
+  WA_CODEC_CORS_ORIGIN: z
+    .string()
+    .default('http://localhost:8233')
+    .transform((v) => v.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
+    .refine((list) => list.every((o) => URL.canParse(o)), 'must be origins (scheme://host:port) separated by commas'),
+  WA_FEED_MAX_BYTES: z.coerce.number().int().min(1024, 'must be at least 1024 bytes').default(32 * 1024 * 1024),
+  WA_FEED_PARSE_BUDGET_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(240_000, 'must stay under the reconcile activity\'s 5-minute limit (at most 240000)').default(120_000),
+  WA_FEED_PARSE_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+type Env = z.infer<typeof envVariables>;
+
+const envSchema = envVariables
   .refine((e) => !e.TEMPORAL_TLS_CERT === !e.TEMPORAL_TLS_KEY, {
     path: ['TEMPORAL_TLS_KEY'],
     message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS client certificate and its key)',
-  });
+  })
+  .superRefine(checkPayloadProtection);
 
-/** A random key in the data folder, made on first use (git-ignored; readable by its owner only). */
-function localPayloadKey(dataDir: string): string {
-  const file = join(dataDir, 'payload-key');
+/**
+ * Fail closed: a Temporal server of its own (TEMPORAL_ADDRESS) stores every booking and guest name
+ * it is given, so encryption is required there unless switched off on purpose. A key id names one
+ * key for ever: payloads carry only the id, so an id reused for another key would make older
+ * histories undecryptable (the codec also checks each payload's key check value).
+ */
+function checkPayloadProtection(e: Env, ctx: z.RefinementCtx): void {
+  const off = e.WA_PAYLOAD_ENCRYPTION === 'off';
+  if (e.TEMPORAL_ADDRESS && !e.WA_PAYLOAD_KEY && !off) {
+    ctx.addIssue({
+      code: 'custom', path: ['WA_PAYLOAD_KEY'],
+      message: 'is required with TEMPORAL_ADDRESS: workflow payloads hold guest data. Make one with `openssl rand -base64 32` and give the worker, the CLI and the webhook the same key; or set WA_PAYLOAD_ENCRYPTION=off to run unencrypted on purpose',
+    });
+  }
+  if (off && e.WA_PAYLOAD_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['WA_PAYLOAD_ENCRYPTION'], message: 'is off, yet WA_PAYLOAD_KEY is set: unset one of them' });
+  }
+  if (e.TEMPORAL_ADDRESS && e.WA_CODEC_PORT !== undefined && !e.WA_CODEC_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['WA_CODEC_TOKEN'], message: 'is required with WA_CODEC_PORT: the codec server decrypts for whoever holds it. Make one with `openssl rand -hex 32`' });
+  }
+  const reused = e.WA_PAYLOAD_KEY && e.WA_PAYLOAD_KEYS_OLD?.[e.WA_PAYLOAD_KEY_ID];
+  if (reused && Buffer.compare(Buffer.from(reused, 'base64'), Buffer.from(e.WA_PAYLOAD_KEY!, 'base64')) !== 0) {
+    ctx.addIssue({
+      code: 'custom', path: ['WA_PAYLOAD_KEY_ID'],
+      message: `"${e.WA_PAYLOAD_KEY_ID}" names another key in WA_PAYLOAD_KEYS_OLD: a key id is never reused for a different key. Give the new key a new id (e.g. WA_PAYLOAD_KEY_ID=k2) and keep the old one under its id`,
+    });
+  }
+}
+
+/** A random value in the data folder, made on first use (git-ignored; readable by its owner only). */
+function localSecret(dataDir: string, name: string, make: () => string): string {
+  const file = join(dataDir, name);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, make(), { mode: 0o600, flag: 'wx' });
   }
   return readFileSync(file, 'utf8').trim();
 }
+
+const localPayloadKey = (dataDir: string): string => localSecret(dataDir, 'payload-key', () => randomBytes(32).toString('base64'));
 
 export type ServiceConfig = ReturnType<typeof loadConfig>;
 
@@ -96,17 +141,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       apiKey: e.TEMPORAL_API_KEY,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
-      /** Unset: payloads travel and rest in clear (a warning is logged). */
+      /** No current key only with WA_PAYLOAD_ENCRYPTION=off: payloads travel and rest in clear (said at every start). */
       // The embedded default encrypts too, with a key kept in the data folder and shared by the
       // worker, the demo and the CLI on this machine.
       payloadKeys: {
         current: e.WA_PAYLOAD_KEY
           ? { id: e.WA_PAYLOAD_KEY_ID, key: e.WA_PAYLOAD_KEY }
-          : e.TEMPORAL_ADDRESS ? undefined : { id: 'local', key: localPayloadKey(dataDir) },
+          : e.TEMPORAL_ADDRESS || e.WA_PAYLOAD_ENCRYPTION === 'off' ? undefined : { id: 'local', key: localPayloadKey(dataDir) },
         old: e.WA_PAYLOAD_KEYS_OLD,
+        refuseUnencrypted: e.WA_PAYLOAD_UNENCRYPTED === 'refuse',
       },
       codecPort: e.WA_CODEC_PORT ?? (e.TEMPORAL_ADDRESS ? undefined : 8234),
-      codecCorsOrigin: e.WA_CODEC_CORS_ORIGIN.replace(/\/+$/, ''),
+      codecHost: e.WA_CODEC_HOST,
+      /** Embedded default: a random token in the data folder, handed to the embedded UI in its codec endpoint. */
+      codecToken: e.WA_CODEC_TOKEN ?? (e.TEMPORAL_ADDRESS ? undefined : localSecret(dataDir, 'codec-token', () => randomBytes(32).toString('hex'))),
+      codecAllowedOrigins: e.WA_CODEC_CORS_ORIGIN,
     },
     dataDir,
     microsoft: { authorityHost: e.MS_AUTHORITY_HOST, graphBaseUrl: e.MS_GRAPH_BASE_URL, extraCaFile: e.WA_EXTRA_CA_FILE },

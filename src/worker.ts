@@ -10,7 +10,7 @@ import { FileAndEnvSecretStore, type SecretStore } from './secrets/store';
 import { connectClient, connectWorker } from './temporal/connection';
 import { startCodecServer } from './temporal/codec-server';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { dataConverterFor } from './temporal/encryption';
+import { dataConverterFor, PAYLOAD_ENCRYPTION_OFF } from './temporal/encryption';
 import { startWebhookServer } from './webhook/server';
 import { closeParsePool, configureParsePool } from './winearound/parse-pool';
 
@@ -32,8 +32,10 @@ export interface Service {
 export async function startService(config: ServiceConfig, logger: pino.Logger, secrets: SecretStore = new FileAndEnvSecretStore(config.secretsFile)): Promise<Service> {
   trustCertificateAuthorityFile(config.microsoft.extraCaFile);
   const dataConverter = dataConverterFor(config.temporal.payloadKeys);
-  if (!dataConverter) logger.warn('WA_PAYLOAD_KEY is not set: workflow payloads (booking fields in signals, feed URLs) are stored unencrypted');
-  const codecPort = dataConverter ? config.temporal.codecPort : undefined;
+  if (!dataConverter) logger.warn(PAYLOAD_ENCRYPTION_OFF);
+  const codecPort = dataConverter && config.temporal.codecToken ? config.temporal.codecPort : undefined;
+  // The embedded UI learns the token through its codec endpoint (see codec-server.ts).
+  const codecEndpoint = `http://localhost:${codecPort}/${config.temporal.codecToken}`;
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
     devServer = await startDevServer({
@@ -41,7 +43,7 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       uiPort: config.temporal.uiPort,
       dbFile: join(config.dataDir, 'temporal', 'dev.db'),
       namespace: config.temporal.namespace,
-      extraArgs: codecPort !== undefined ? ['--ui-codec-endpoint', `http://localhost:${codecPort}`] : [],
+      extraArgs: codecPort !== undefined ? ['--ui-codec-endpoint', codecEndpoint] : [],
     });
   }
   const address = config.temporal.address ?? devServer!.address;
@@ -50,7 +52,9 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
   let codecServer: Server | undefined;
   try {
     if (codecPort !== undefined) {
-      codecServer = await startCodecServer(dataConverter!.payloadCodecs![0], { port: codecPort, allowedOrigin: config.temporal.codecCorsOrigin });
+      codecServer = await startCodecServer(dataConverter!.payloadCodecs![0], {
+        port: codecPort, host: config.temporal.codecHost, token: config.temporal.codecToken!, allowedOrigins: config.temporal.codecAllowedOrigins,
+      });
     }
     const connection = await connectWorker(config.temporal, address);
     const worker = await Worker.create({

@@ -5,7 +5,9 @@ import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { classifyError, classifyTokenError } from '../outlook/errors';
 import { createGraphClient } from '../outlook/graph-client';
 import type { TokenProvider } from '../outlook/token';
-import type { SecretStore } from '../secrets/store';
+import { CredentialFormatError, describeCredential, parseCredential, type ClientCredential } from '../secrets/credential';
+import { SecretStoreError, type SecretStore } from '../secrets/store';
+import { withCredentialEvidence } from '../reconcile/mailbox-session';
 import type { GraphEventRead } from '../sync/graph-event';
 import { mapEvent, parseMappingOptions } from '../sync/mapping';
 import { markerExpand, readMarker } from '../sync/marker';
@@ -14,7 +16,7 @@ import { redactUrl } from '../winearound/errors';
 import { fetchFeed } from '../winearound/feed';
 import { INTEGRATION_DEFAULTS, type IntegrationConfig } from '../workflows/integration-config';
 import type { CheckResult, CheckStatus, DiagnosisReport, DiagnosisTargetSummary } from './report';
-import { readSecretExpiry } from './secret-expiry';
+import { certificateExpiry, readSecretExpiry } from './secret-expiry';
 import { assessSharing, type CalendarPermission } from './sharing';
 import { blockedSentence, CHECK_IDS, fixFor, type CheckId } from './texts';
 import { decodeTokenClaims, type TokenClaims } from './token-claims';
@@ -100,17 +102,25 @@ export async function diagnoseSetup(config: DiagnosisTarget, deps: DiagnosisDeps
 }
 
 async function checkMicrosoft(config: DiagnosisTarget, deps: DiagnosisDeps, f: Findings): Promise<void> {
-  const secret = await resolveSecret(config.secretRef, deps.secrets, f);
-  if (!secret) return;
-  const token = await acquireToken(config, secret, deps, f);
+  const credential = await resolveCredential(config.secretRef, deps.secrets, f);
+  if (!credential) return;
+  const token = await acquireToken(config, credential, deps, f);
   if (!token) return;
   const { claims } = token;
   const client = createGraphClient({ graphBaseUrl: deps.endpoints.graphBaseUrl, getAccessToken: async () => token.value });
 
-  const expiry = await readSecretExpiry(client, config.clientId, secret, claims?.roles ?? [], new Date());
-  const accepted = 'The token endpoint accepted the secret.';
-  if (expiry.expiringSoon) f.warn('client-secret', 'SECRET_EXPIRING', `${accepted} ${expiry.evidence}`);
-  else f.pass('client-secret', `${accepted} ${expiry.evidence}`);
+  if (credential.kind === 'certificate') {
+    // The certificate itself says when it expires: no directory role needed to read it.
+    const expiry = certificateExpiry(credential.notAfter, new Date());
+    const accepted = `The token endpoint accepted the ${describeCredential(credential)}.`;
+    if (expiry.expiringSoon) f.warn('client-secret', 'CERTIFICATE_EXPIRING', `${accepted} ${expiry.evidence}`);
+    else f.pass('client-secret', `${accepted} ${expiry.evidence}`);
+  } else {
+    const expiry = await readSecretExpiry(client, config.clientId, credential.secret, claims?.roles ?? [], new Date());
+    const accepted = 'The token endpoint accepted the secret.';
+    if (expiry.expiringSoon) f.warn('client-secret', 'SECRET_EXPIRING', `${accepted} ${expiry.evidence}`);
+    else f.pass('client-secret', `${accepted} ${expiry.evidence}`);
+  }
 
   const permission = readPermission(claims, token.fromCache, f);
   const calendar = new MailboxCalendar({ client, mailbox: config.mailbox, customerId: config.customerId ?? PRE_INTEGRATION_OWNER });
@@ -119,18 +129,29 @@ async function checkMicrosoft(config: DiagnosisTarget, deps: DiagnosisDeps, f: F
   await checkSharing(client, calendar, f);
 }
 
-async function resolveSecret(secretRef: string, secrets: SecretStore, f: Findings): Promise<string | undefined> {
+async function resolveCredential(secretRef: string, secrets: SecretStore, f: Findings): Promise<ClientCredential | undefined> {
   let secret: string | undefined;
   try {
     secret = await secrets.get(secretRef);
   } catch (err) {
-    // The store's own error may quote the file's content: name only its kind.
-    f.fail('secret-ref', 'SECRET_STORE_UNREADABLE', `The secret store could not be read (${(err as Error)?.name ?? 'error'}).`);
+    // Our store's messages never quote its content; another store's error might: name only its kind.
+    if (err instanceof SecretStoreError) f.fail('secret-ref', err.code, err.message);
+    else f.fail('secret-ref', 'SECRET_STORE_UNREADABLE', `The secret store could not be read (${(err as Error)?.name ?? 'error'}).`);
     return undefined;
   }
-  if (!secret) f.fail('secret-ref', 'SECRET_REF_UNKNOWN', `The worker's secret store has no secret named "${secretRef}".`);
-  else f.pass('secret-ref', `The worker's secret store holds a secret named "${secretRef}".`);
-  return secret;
+  if (!secret) {
+    f.fail('secret-ref', 'SECRET_REF_UNKNOWN', `The worker's secret store has no secret named "${secretRef}".`);
+    return undefined;
+  }
+  try {
+    const credential = parseCredential(secret);
+    f.pass('secret-ref', `The worker's secret store holds a ${credential.kind === 'secret' ? 'client secret' : describeCredential(credential)} named "${secretRef}".`);
+    return credential;
+  } catch (err) {
+    if (!(err instanceof CredentialFormatError)) throw err;
+    f.fail('secret-ref', 'CERTIFICATE_UNREADABLE', `The value named "${secretRef}" is a PEM text but not a usable certificate: ${err.message}.`);
+    return undefined;
+  }
 }
 
 interface Token {
@@ -140,15 +161,15 @@ interface Token {
 }
 
 /** One token request answers three checks: the AADSTS code names the tenant, the app or the secret. */
-async function acquireToken(config: DiagnosisTarget, secret: string, deps: DiagnosisDeps, f: Findings): Promise<Token | undefined> {
+async function acquireToken(config: DiagnosisTarget, credential: ClientCredential, deps: DiagnosisDeps, f: Findings): Promise<Token | undefined> {
   try {
-    const token = await deps.tokens.acquire({ tenantId: config.tenantId, clientId: config.clientId, clientSecret: secret });
+    const token = await deps.tokens.acquire({ tenantId: config.tenantId, clientId: config.clientId, credential });
     const claims = decodeTokenClaims(token.token);
     f.pass('tenant', `Microsoft Entra issued a token in tenant ${claims?.tid ?? config.tenantId}.`);
     f.pass('app', `The token was issued to app ${claims?.appid ?? config.clientId}.`);
     return { value: token.token, fromCache: token.fromCache, claims };
   } catch (err) {
-    const e = classifyTokenError(err);
+    const e = withCredentialEvidence(classifyTokenError(err), credential);
     switch (e.code) {
       case 'APP_NOT_FOUND':
         f.pass('tenant', 'The token endpoint knows the tenant: it looked for the app in it.');
@@ -157,8 +178,12 @@ async function acquireToken(config: DiagnosisTarget, secret: string, deps: Diagn
       case 'INVALID_SECRET':
       case 'SECRET_EXPIRED':
       case 'SECRET_MISSING':
+      case 'CERTIFICATE_REJECTED':
+      case 'CERTIFICATE_EXPIRED':
+      case 'CLOCK_SKEW':
+      case 'CLIENT_ASSERTION_INVALID':
         f.pass('tenant', 'The token endpoint knows the tenant: it found the app in it.');
-        f.pass('app', 'The app is registered in the tenant: the token endpoint checked its secret.');
+        f.pass('app', `The app is registered in the tenant: the token endpoint checked its ${credential.kind === 'secret' ? 'secret' : 'certificate'}.`);
         f.fail('client-secret', e.code, e.message);
         break;
       default:

@@ -44,6 +44,17 @@ export function secretExpiry(credentials: PasswordCredential[], secret: string, 
   };
 }
 
+/** When a certificate in use expires, read from the certificate itself. */
+export function certificateExpiry(notAfter: Date, now: Date): ExpiryFinding {
+  const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
+  return {
+    expiringSoon: daysLeft <= EXPIRY_WARNING_DAYS,
+    evidence: daysLeft < 0
+      ? `The certificate expired on ${notAfter.toISOString().slice(0, 10)}.`
+      : `The certificate expires on ${notAfter.toISOString().slice(0, 10)}, in ${daysLeft} days.`,
+  };
+}
+
 export async function readSecretExpiry(client: Client, clientId: string, secret: string, roles: string[], now: Date): Promise<ExpiryFinding> {
   if (!roles.some((r) => APPLICATION_READ_ROLES.includes(r))) return { expiringSoon: false, evidence: unreadable(roles) };
   try {

@@ -16,10 +16,10 @@ export const CHECK_IDS = [
 export type CheckId = (typeof CHECK_IDS)[number];
 
 export const CHECK_TITLES: Record<CheckId, Record<Lang, string>> = {
-  'secret-ref': { en: 'Client secret reference', it: 'Riferimento al segreto client' },
+  'secret-ref': { en: 'Client secret or certificate reference', it: 'Riferimento al segreto client o al certificato' },
   tenant: { en: 'Tenant', it: 'Tenant' },
   app: { en: 'App registration', it: 'Registrazione app' },
-  'client-secret': { en: 'Client secret', it: 'Segreto client' },
+  'client-secret': { en: 'Client secret or certificate', it: 'Segreto client o certificato' },
   permission: { en: 'Calendars.ReadWrite application permission', it: 'Autorizzazione applicazione Calendars.ReadWrite' },
   mailbox: { en: 'Mailbox and default calendar', it: 'Cassetta postale e calendario predefinito' },
   'access-policy': { en: 'Exchange access policy / RBAC scope', it: 'Criterio di accesso Exchange / ambito RBAC' },
@@ -34,6 +34,8 @@ const FIXES_EN: Record<string, string> = {
     'The worker\'s secret store could not be read. Check that WA_SECRETS_FILE names a readable JSON file of the form {"<ref>": "<secret value>"}.',
   SECRET_EXPIRING:
     'The client secret expires soon. Entra admin center > Identity > Applications > App registrations > the app > Certificates & secrets: add a new client secret, hand WineAround its Value, and delete the old one once the integration uses the new one.',
+  CERTIFICATE_EXPIRING:
+    'The certificate expires soon. Create a new one (docs/setup.md, step 4a), upload it in Entra admin center > Identity > Applications > App registrations > the app > Certificates & secrets > Certificates, hand WineAround the new key and certificate, and delete the old certificate once the integration uses the new one.',
   UNAVAILABLE: 'Microsoft Entra or Graph could not be reached or was unavailable. Run the diagnosis again in a few minutes; if it persists, check the network path from the worker to Microsoft.',
   WRITE_PROBE_FAILED:
     'The probe event could not be written and read back as created. Run the diagnosis again; if it persists, report the evidence to WineAround engineering.',
@@ -57,6 +59,8 @@ const FIXES_IT: Record<string, string> = {
     'Il worker non ha un segreto con questo riferimento. Aggiungerlo all\'archivio dei segreti del worker (WA_SECRETS_FILE o WA_SECRET_<REF>), oppure correggere --secret-ref con "wa-outlook update-config".',
   SECRET_STORE_UNREADABLE:
     'Impossibile leggere l\'archivio dei segreti del worker. Verificare che WA_SECRETS_FILE indichi un file JSON leggibile nella forma {"<ref>": "<valore del segreto>"}.',
+  SECRETS_FILE_EXPOSED:
+    'Il file dei segreti è leggibile da altri utenti della macchina, quindi il worker lo rifiuta (come ssh con le chiavi private). Eseguire chmod 600 sul file (lettura/scrittura solo per il proprietario), lasciarlo di proprietà dell\'utente del worker e sostituire i segreti che contiene se altri potrebbero averli copiati.',
   SECRET_MISSING: 'L\'archivio dei segreti contiene un segreto vuoto per questo riferimento: salvare il Valore del segreto client.',
   TENANT_NOT_FOUND:
     'Verificare l\'ID tenant: interfaccia di amministrazione di Microsoft Entra > Identità > Panoramica (Overview) > ID tenant (oppure il dominio .onmicrosoft.com del tenant).',
@@ -68,6 +72,18 @@ const FIXES_IT: Record<string, string> = {
     'Il segreto client è scaduto. In Registrazioni app > l\'app > Certificati e segreti (Certificates & secrets) aggiungere un nuovo segreto client, consegnare a WineAround il suo Valore (Value), poi eliminare quello scaduto.',
   SECRET_EXPIRING:
     'Il segreto client scade a breve. Interfaccia di amministrazione di Microsoft Entra > Identità > Applicazioni > Registrazioni app > l\'app > Certificati e segreti: aggiungere un nuovo segreto client, consegnare a WineAround il suo Valore ed eliminare il vecchio quando l\'integrazione usa quello nuovo.',
+  CERTIFICATE_REJECTED:
+    'Microsoft Entra non accetta il certificato: non è caricato in questa registrazione app, oppure la chiave privata archiviata appartiene a un altro certificato. In Registrazioni app > l\'app > Certificati e segreti (Certificates & secrets) > Certificati, confrontare la colonna Identificazione personale (Thumbprint) con l\'impronta SHA-1 indicata nell\'evidenza; caricare il certificato (il file .crt / .pem, mai la chiave) oppure archiviare con il riferimento la chiave e il certificato caricati (docs/setup.it.md, passaggio 4a).',
+  CERTIFICATE_EXPIRED:
+    'Il certificato è scaduto. Crearne uno nuovo (docs/setup.it.md, passaggio 4a), caricarlo in Registrazioni app > l\'app > Certificati e segreti > Certificati, archiviarlo con un nuovo riferimento e passare a quello con "wa-outlook update-config --secret-ref", poi eliminare il certificato scaduto.',
+  CERTIFICATE_EXPIRING:
+    'Il certificato scade a breve. Crearne uno nuovo (docs/setup.it.md, passaggio 4a), caricarlo in Interfaccia di amministrazione di Microsoft Entra > Identità > Applicazioni > Registrazioni app > l\'app > Certificati e segreti > Certificati, consegnare a WineAround la nuova chiave e il nuovo certificato ed eliminare il vecchio certificato quando l\'integrazione usa quello nuovo.',
+  CERTIFICATE_UNREADABLE:
+    'Il valore archiviato con questo riferimento sembra un certificato ma non è utilizzabile (vedere il messaggio). Archiviare la chiave privata non cifrata seguita dal certificato in un unico testo PEM, oppure in WA_SECRETS_FILE l\'oggetto {"privateKey": "<PEM>", "certificate": "<PEM>"} (docs/setup.it.md, passaggio 4a).',
+  CLOCK_SKEW:
+    'Microsoft Entra ha trovato l\'asserzione firmata fuori dal suo periodo di validità: l\'orologio del worker è sbagliato. Sincronizzare l\'orologio del server (NTP) e verificarne il fuso orario.',
+  CLIENT_ASSERTION_INVALID:
+    'Microsoft Entra ha rifiutato la forma dell\'asserzione firmata (destinatario, emittente o intestazione). Verificare MS_AUTHORITY_HOST e segnalare l\'evidenza al team tecnico di WineAround.',
   CONSENT_MISSING:
     'L\'app non ha l\'autorizzazione applicazione Calendars.ReadWrite con consenso amministratore. Registrazioni app > l\'app > Autorizzazioni API (API permissions) > Aggiungi un\'autorizzazione > Microsoft Graph > Autorizzazioni applicazione (Application permissions) > Calendars.ReadWrite, poi "Concedi il consenso amministratore per <tenant>" (Grant admin consent). Un\'autorizzazione delegata (Delegated) non funziona.',
   ACCESS_POLICY_DENIED:

@@ -1,18 +1,24 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import { Mailbox } from './graph/mailbox';
 import {
-  AccessPolicySetup, AppSetup, CalendarPermissionSetup, RBAC_CALENDAR_ROLES, RbacAssignmentSetup, RbacCalendarRole, SecretSetup,
+  AccessPolicySetup, AppSetup, CalendarPermissionSetup, CertificateSetup, RBAC_CALENDAR_ROLES, RbacAssignmentSetup, RbacCalendarRole, SecretSetup,
   TenantSetup, UserSetup,
 } from './types';
 
 export interface Tenant { id: string; domain: string }
 /** A secret as Entra keeps it: `keyId` and `addedAt` are what Graph lists as keyId / startDateTime. */
 export interface StoredSecret extends SecretSetup { keyId: string; addedAt: Date }
+/** An uploaded certificate as Entra keeps it: looked up by its thumbprints (x5t#S256, x5t). */
+export interface StoredCertificate {
+  keyId: string; displayName?: string; start: Date; end: Date; publicKey: KeyObject;
+  /** base64url of the DER's SHA-256 / SHA-1, as the assertion's x5t#S256 / x5t headers carry them. */
+  x5tS256: string; x5t: string;
+}
 export interface App {
   tenantId: string; clientId: string; displayName: string;
   /** The application object's id (Graph `id`), distinct from clientId (`appId`) and the service principal. */
   objectId: string; servicePrincipalId: string;
-  secrets: StoredSecret[]; roles: string[]; delegatedScopes: string[];
+  secrets: StoredSecret[]; certificates: StoredCertificate[]; roles: string[]; delegatedScopes: string[];
 }
 export interface User {
   tenantId: string; id: string; userPrincipalName: string; displayName: string;
@@ -20,6 +26,22 @@ export interface User {
 }
 
 const lower = (s: string): string => s.toLowerCase();
+
+function storeCertificate(setup: CertificateSetup): StoredCertificate {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(setup.certificate);
+  } catch {
+    throw new Error('addApp: certificates[].certificate must be a PEM certificate (-----BEGIN CERTIFICATE-----)');
+  }
+  return {
+    keyId: randomUUID(), displayName: setup.displayName ?? cert.subject.replace(/\n/g, ', '),
+    start: setup.startDateTime ?? new Date(cert.validFrom), end: setup.endDateTime ?? new Date(cert.validTo),
+    publicKey: cert.publicKey,
+    x5tS256: createHash('sha256').update(cert.raw).digest('base64url'),
+    x5t: createHash('sha1').update(cert.raw).digest('base64url'),
+  };
+}
 const appKey = (app: App): string => `${app.tenantId}|${app.clientId}`;
 
 /** Tenants, app registrations, users with their mailboxes, and Exchange access policies and RBAC assignments. */
@@ -52,11 +74,19 @@ export class Directory {
     const app: App = {
       tenantId: tenant.id, clientId: lower(setup.clientId), displayName: setup.displayName ?? 'Emulated app',
       objectId: randomUUID(), servicePrincipalId: randomUUID(),
-      secrets: setup.secrets.map((s) => ({ ...s, keyId: randomUUID(), addedAt })), roles: [...(setup.roles ?? [])],
+      secrets: setup.secrets.map((s) => ({ ...s, keyId: randomUUID(), addedAt })),
+      certificates: (setup.certificates ?? []).map(storeCertificate), roles: [...(setup.roles ?? [])],
       delegatedScopes: [...(setup.delegatedScopes ?? [])],
     };
     this.apps.set(appKey(app), app);
     return app;
+  }
+
+  /** Uploads another certificate to an app (certificate rotation). */
+  addCertificate(tenantId: string, clientId: string, setup: CertificateSetup): void {
+    const app = this.findApp(tenantId, clientId);
+    if (!app) throw new Error(`addCertificate: clientId ${clientId} is not an app of tenant ${tenantId}; call addApp first`);
+    app.certificates.push(storeCertificate(setup));
   }
 
   findApp(tenantId: string, clientId: string): App | undefined {

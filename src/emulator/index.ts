@@ -7,7 +7,7 @@ import { renderEvent } from './graph/event-view';
 import { createHttpApp } from './server';
 import { createLoopbackCertificate } from './tls';
 import {
-  AccessPolicySetup, AppSetup, CalendarPermissionSetup, EventInput, FaultSpec, GraphEvent, RbacAssignmentSetup, TenantSetup,
+  AccessPolicySetup, AppSetup, CalendarPermissionSetup, CertificateSetup, EventInput, FaultSpec, GraphEvent, RbacAssignmentSetup, TenantSetup,
   ThrottlingSettings, UserSetup,
 } from './types';
 
@@ -26,6 +26,8 @@ export interface MicrosoftEmulator {
 
   addTenant(setup: TenantSetup): void;
   addApp(setup: AppSetup): void;
+  /** Uploads another certificate to an existing app (rotation). */
+  addCertificate(tenantId: string, clientId: string, setup: CertificateSetup): void;
   addUser(setup: UserSetup): { id: string; userPrincipalName: string };
   setAccessPolicy(setup: AccessPolicySetup): void;
   /** Exchange RBAC for Applications: a calendar role for the app, scoped to these mailboxes (additive). */
@@ -86,6 +88,7 @@ function createFacade(ctx: EmulatorContext, caPem: string, close: () => Promise<
     close,
     addTenant: (setup) => void directory.addTenant(setup),
     addApp: (setup) => void directory.addApp(setup),
+    addCertificate: (tenantId, clientId, setup) => directory.addCertificate(tenantId, clientId, setup),
     addUser: (setup) => {
       const user = directory.addUser(setup);
       return { id: user.id, userPrincipalName: user.userPrincipalName };

@@ -5,10 +5,19 @@ export interface TenantSetup { id: string; domain?: string }
 /** A client secret. Graph lists it (application-get) with `hint` = its first 3 characters; no expiresAt = never expires, listed with endDateTime null. */
 export interface SecretSetup { value: string; expiresAt?: Date; displayName?: string }
 
+/**
+ * A certificate uploaded to the app (Certificates & secrets > Certificates): the public part only,
+ * PEM. Graph lists it as a keyCredential; its validity defaults to the certificate's own, as the
+ * admin center takes it from the file. https://learn.microsoft.com/graph/api/resources/keycredential
+ */
+export interface CertificateSetup { certificate: string; displayName?: string; startDateTime?: Date; endDateTime?: Date }
+
 export interface AppSetup {
   tenantId: string;
   clientId: string;
   secrets: SecretSetup[];
+  /** Uploaded certificates, for client assertions (RFC 7523). */
+  certificates?: CertificateSetup[];
   /** Admin-consented application permissions, e.g. ['Calendars.ReadWrite']; [] = consent missing. */
   roles?: string[];
   /** Delegated permissions only: never appear in an app-only token (models "wrong permission type"). */

@@ -32,6 +32,18 @@ export const ADVICE: Record<string, string> = {
   SECRET_EXPIRED:
     'The client secret has expired. In App registrations > the app > Certificates & secrets, add a new client secret, hand WineAround its Value, then delete the expired one.',
   SECRET_MISSING: 'The secret store holds an empty secret for this reference; store the client secret Value.',
+  CERTIFICATE_REJECTED:
+    'Microsoft Entra does not accept the certificate: it is not uploaded to this app registration, or the stored private key belongs to another certificate. In App registrations > the app > Certificates & secrets > Certificates, compare the Thumbprint column with the SHA-1 thumbprint in the evidence; upload the certificate (its .crt / .pem, never the key) or store under the secret reference the key and certificate that were uploaded (docs/setup.md, step 4a).',
+  CERTIFICATE_EXPIRED:
+    'The certificate has expired. Create a new one (docs/setup.md, step 4a), upload it in App registrations > the app > Certificates & secrets > Certificates, store it under a new secret reference and switch with "wa-outlook update-config --secret-ref", then delete the expired certificate.',
+  CERTIFICATE_UNREADABLE:
+    'The value under the secret reference looks like a certificate but cannot be used (see the message). Store the unencrypted private key followed by the certificate as one PEM text, or in WA_SECRETS_FILE the object {"privateKey": "<PEM>", "certificate": "<PEM>"} (docs/setup.md, step 4a).',
+  CLOCK_SKEW:
+    'Microsoft Entra found the signed client assertion outside its validity time: the worker\'s clock is wrong. Synchronise the server\'s clock (NTP) and check its time zone setting.',
+  CLIENT_ASSERTION_INVALID:
+    'Microsoft Entra refused the form of the signed client assertion (audience, issuer or header). Check MS_AUTHORITY_HOST, and report the evidence to WineAround engineering.',
+  SECRETS_FILE_EXPOSED:
+    'The secrets file can be read by other users of the machine, so the worker refuses it (as ssh refuses such private keys). Run chmod 600 on it (owner read/write only), keep it owned by the worker\'s user, and rotate the secrets in it if someone else may have copied them.',
   SECRET_STORE_UNREADABLE: 'The worker cannot read its secrets file (WA_SECRETS_FILE): check that it exists and is a JSON object {"<ref>": "<secret>"}.',
   INVALID_SETTINGS: 'A setting of the integration is invalid (named in the message); correct it with "wa-outlook update-config".',
   CONSENT_MISSING:
@@ -61,7 +73,19 @@ const TOKEN_ERROR_CODES: Record<string, string> = {
   '7000215': 'INVALID_SECRET',
   '7000222': 'SECRET_EXPIRED',
   '7000218': 'SECRET_MISSING',
+  // Certificate credentials (client assertions): https://learn.microsoft.com/entra/identity-platform/certificate-credentials
+  '700027': 'CERTIFICATE_REJECTED',
+  '700024': 'CLOCK_SKEW',
+  '700021': 'CLIENT_ASSERTION_INVALID',
+  '700023': 'CLIENT_ASSERTION_INVALID',
+  '50027': 'CLIENT_ASSERTION_INVALID',
 };
+
+/** AADSTS700027 covers an unknown key, a wrong signature and an expired key; only its reason tells them apart. */
+function tokenErrorCode(errorNo: string, description: string): string | undefined {
+  const code = TOKEN_ERROR_CODES[errorNo];
+  return code === 'CERTIFICATE_REJECTED' && /key used is expired/i.test(description) ? 'CERTIFICATE_EXPIRED' : code;
+}
 
 export function configError(code: string, message: string): SyncError {
   return new SyncError(code, message, false, ADVICE[code]);
@@ -82,8 +106,8 @@ function isNetworkError(err: unknown): boolean {
 /** Classifies a failure of MSAL's token acquisition. */
 export function classifyTokenError(err: unknown): SyncError {
   if (err instanceof SyncError) return err;
-  const e = err as { errorCode?: string; errorNo?: string | number; status?: number; name?: string };
-  const code = e.errorNo !== undefined ? TOKEN_ERROR_CODES[String(e.errorNo)] : undefined;
+  const e = err as { errorCode?: string; errorNo?: string | number; status?: number; name?: string; errorMessage?: string };
+  const code = e.errorNo !== undefined ? tokenErrorCode(String(e.errorNo), e.errorMessage ?? '') : undefined;
   if (code) return configError(code, `The token endpoint refused the app: AADSTS${e.errorNo} (${e.errorCode}).`);
   if (e.status !== undefined && (e.status === 429 || e.status >= 500)) {
     return transientError(`The token endpoint is unavailable (HTTP ${e.status}).`);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import type { ClientCredential } from '../secrets/credential';
 import { knownAuthoritiesFor, type MicrosoftEndpoints } from './endpoints';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -7,7 +8,8 @@ export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 export interface AppCredentials {
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** A client secret, or a certificate (signed client assertion, RFC 7523). */
+  credential: ClientCredential;
 }
 
 export interface AccessToken {
@@ -16,7 +18,7 @@ export interface AccessToken {
 }
 
 /**
- * One MSAL confidential client per tenant + app + secret, kept for the worker's life so that its
+ * One MSAL confidential client per tenant + app + credential, kept for the worker's life so that its
  * in-memory cache serves tokens until shortly before expiry (MSAL renews 5 minutes early).
  * A rotated secret gets a new client; tokens never leave the worker.
  */
@@ -31,15 +33,19 @@ export class TokenProvider {
     return { token: result.accessToken, fromCache: result.fromCache };
   }
 
-  private clientFor({ tenantId, clientId, clientSecret }: AppCredentials): ConfidentialClientApplication {
-    const secretDigest = createHash('sha256').update(clientSecret).digest('base64url');
+  private clientFor({ tenantId, clientId, credential }: AppCredentials): ConfidentialClientApplication {
+    const material = credential.kind === 'secret' ? credential.secret : `${credential.privateKey}${credential.certificateChain}`;
+    const secretDigest = createHash('sha256').update(material).digest('base64url');
     const key = `${tenantId}|${clientId}|${secretDigest}`;
     let client = this.clients.get(key);
     if (!client) {
       client = new ConfidentialClientApplication({
         auth: {
           clientId,
-          clientSecret,
+          // A certificate signs a client assertion (PS256, x5t#S256 header, x5c chain): Microsoft's recommended credential.
+          ...(credential.kind === 'secret'
+            ? { clientSecret: credential.secret }
+            : { clientCertificate: { thumbprintSha256: credential.thumbprintSha256, privateKey: credential.privateKey, x5c: credential.certificateChain } }),
           authority: `${this.endpoints.authorityHost}/${tenantId}`,
           knownAuthorities: knownAuthoritiesFor(this.endpoints.authorityHost),
         },

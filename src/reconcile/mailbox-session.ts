@@ -1,3 +1,4 @@
+import { CredentialFormatError, describeCredential, parseCredential, type ClientCredential } from '../secrets/credential';
 import { SecretStoreError, type SecretStore } from '../secrets/store';
 import type { IntegrationConfig } from '../workflows/integration-config';
 import { MailboxCalendar } from '../outlook/calendar';
@@ -42,20 +43,27 @@ export interface MailboxSession {
 
 export async function openMailboxSession(config: IntegrationConfig, deps: SyncDeps): Promise<MailboxSession> {
   const secret = await deps.secrets.get(config.secretRef).catch((err: Error) => {
-    throw err instanceof SecretStoreError ? configError('SECRET_STORE_UNREADABLE', err.message) : err;
+    throw err instanceof SecretStoreError ? configError(err.code, err.message) : err;
   });
   if (!secret) {
-    throw configError('SECRET_REF_UNKNOWN', `No client secret is stored under the reference "${config.secretRef}".`);
+    throw configError('SECRET_REF_UNKNOWN', `No client secret or certificate is stored under the reference "${config.secretRef}".`);
+  }
+  let credential;
+  try {
+    credential = parseCredential(secret);
+  } catch (err) {
+    if (!(err instanceof CredentialFormatError)) throw err;
+    throw configError('CERTIFICATE_UNREADABLE', `The certificate stored under "${config.secretRef}" cannot be used: ${err.message}.`);
   }
   const requests = { feed: 0, graph: 0, token: 0 };
   let tokenFailure: SyncError | undefined;
   const getAccessToken = async () => {
     try {
-      const token = await deps.tokens.acquire({ tenantId: config.tenantId, clientId: config.clientId, clientSecret: secret });
+      const token = await deps.tokens.acquire({ tenantId: config.tenantId, clientId: config.clientId, credential });
       if (!token.fromCache) requests.token += 1;
       return token.token;
     } catch (err) {
-      tokenFailure = classifyTokenError(err);
+      tokenFailure = withCredentialEvidence(classifyTokenError(err), credential);
       throw tokenFailure;
     }
   };
@@ -78,4 +86,10 @@ export async function openMailboxSession(config: IntegrationConfig, deps: SyncDe
       return wrappedTokenFailure || classifyError(err);
     },
   };
+}
+
+/** Names the certificate Entra refused (subject, thumbprint as the admin center shows it, expiry): public facts, no key. */
+export function withCredentialEvidence(err: SyncError, credential: ClientCredential): SyncError {
+  if (credential.kind !== 'certificate' || !/^(CERTIFICATE_|CLOCK_SKEW|CLIENT_ASSERTION)/.test(err.code)) return err;
+  return configError(err.code, `${err.message} The worker used the ${describeCredential(credential)}.`);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { ServiceConfig } from '../config';
-import { dataConverterFor } from './encryption';
+import { dataConverterFor, PAYLOAD_ENCRYPTION_OFF } from './encryption';
 
 type TemporalConfig = ServiceConfig['temporal'];
 
@@ -33,6 +33,7 @@ export function connectWorker(config: TemporalConfig, address: string): Promise<
 /** Connects a client to the configured server (or the embedded one's address), runs `fn`, and closes it. */
 export async function withTemporalClient<T>(config: ServiceConfig, fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
   const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
+  if (!config.temporal.payloadKeys.current) console.error(`warning: ${PAYLOAD_ENCRYPTION_OFF}`);
   const client = await connectClient(config.temporal, address);
   try {
     return await fn(client, config.temporal.taskQueue);

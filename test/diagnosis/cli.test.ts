@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -29,7 +29,8 @@ describe('diagnosis: the diagnose command', () => {
     emu.addUser({ tenantId: TENANT, userPrincipalName: MAILBOX });
     dir = mkdtempSync(join(tmpdir(), 'wa-diagnose-'));
     writeFileSync(join(dir, 'ca.pem'), emu.caPem);
-    writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'rossi-graph': SECRET }));
+    // Owner-only, as the store demands (like ssh with private keys).
+    writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'rossi-graph': SECRET }), { mode: 0o600 });
     Object.assign(process.env, {
       MS_AUTHORITY_HOST: emu.baseUrl, MS_GRAPH_BASE_URL: emu.baseUrl,
       WA_EXTRA_CA_FILE: join(dir, 'ca.pem'), WA_SECRETS_FILE: join(dir, 'secrets.json'),
@@ -78,6 +79,24 @@ describe('diagnosis: the diagnose command', () => {
     const { out } = await run(...flags, '--lang', 'it');
     assert.match(out, /ERRORE +Autorizzazione applicazione Calendars\.ReadWrite — CONSENT_MISSING/);
     assert.match(out, /Concedi il consenso amministratore/);
+  });
+
+  it('refuses a secrets file that others can read, naming chmod 600 as the fix', async () => {
+    const exposed = join(dir, 'exposed.json');
+    writeFileSync(exposed, JSON.stringify({ 'rossi-graph': SECRET }), { mode: 0o644 });
+    chmodSync(exposed, 0o644); // whatever the umask
+    process.env.WA_SECRETS_FILE = exposed;
+    try {
+      const { out, exitCode } = await run(...flags, '--json');
+      const ref = (JSON.parse(out) as DiagnosisReport).checks.find((c) => c.check === 'secret-ref');
+      assert.equal(exitCode, 2);
+      assert.equal(ref?.code, 'SECRETS_FILE_EXPOSED');
+      assert.match(ref?.evidence ?? '', /mode 0644.*chmod 600/);
+      assert.match(ref?.fix ?? '', /chmod 600/);
+      assert.ok(!out.includes(SECRET));
+    } finally {
+      process.env.WA_SECRETS_FILE = join(dir, 'secrets.json');
+    }
   });
 
   it('names the missing and the malformed flags', async () => {

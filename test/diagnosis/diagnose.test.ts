@@ -337,7 +337,7 @@ describe('diagnosis: diagnoseSetup against the emulator', () => {
     const text = renderReport(report, { lang: 'it' });
     assert.match(text, /ERRORE +Registrazione app — APP_NOT_FOUND/);
     assert.match(text, /Soluzione: .*Registrazioni app \(App registrations\)/);
-    assert.match(text, /SALTATO +Segreto client\n +Non verificato: prima è fallito "Registrazione app"\./);
+    assert.match(text, /SALTATO +Segreto client o certificato\n +Non verificato: prima è fallito "Registrazione app"\./);
     assert.match(text, /Esito: 1 da correggere \(APP_NOT_FOUND\)/);
     const english = renderReport(report);
     assert.match(english, /FAIL +App registration — APP_NOT_FOUND/);

@@ -28,6 +28,8 @@ function spawnWorker(world: World, address: string, taskQueue: string): ChildPro
       MS_GRAPH_BASE_URL: world.microsoft.baseUrl,
       WA_EXTRA_CA_FILE: world.caFile,
       [secretEnvName('good')]: SECRET,
+      // The test's clients send plain payloads; a worker on a Temporal address must be told so (fail closed).
+      WA_PAYLOAD_ENCRYPTION: 'off',
       LOG_LEVEL: 'error',
     },
   });

@@ -127,7 +127,7 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
 
   it('reports an unreadable secrets file as a configuration error that quotes none of it', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wa-secrets-')), 'secrets.json');
-    writeFileSync(file, '{"cantina-oro-graph": Xy8Q~super-secret-value}');
+    writeFileSync(file, '{"cantina-oro-graph": Xy8Q~super-secret-value}', { mode: 0o600 });
     const deps = { ...world.deps('s1'), secrets: new FileAndEnvSecretStore(file, {}) };
     const config = configFor({ customerId: 'oro-secrets', mailbox: world.addMailbox('safety-secrets'), feedUrl: await feed(calendar()) });
     await assert.rejects(reconcileIntegration(config, null, { mode: 'full' }, deps), (err: SyncError) =>

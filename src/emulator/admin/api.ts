@@ -15,6 +15,9 @@ const schemas = {
   app: z.object({
     tenantId: z.string().min(1), clientId: z.string().min(1), displayName: z.string().optional(),
     secrets: z.array(z.object({ value: z.string().min(1), expiresAt: date.optional(), displayName: z.string().optional() })),
+    certificates: z.array(z.object({
+      certificate: z.string().min(1), displayName: z.string().optional(), startDateTime: date.optional(), endDateTime: date.optional(),
+    })).optional(),
     roles: z.array(z.string()).optional(), delegatedScopes: z.array(z.string()).optional(),
   }),
   user: z.object({

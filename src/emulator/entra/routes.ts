@@ -57,6 +57,7 @@ export function entraRouter(ctx: EmulatorContext): express.Router {
       tenant: String(req.params.tenant),
       form: (req.body ?? {}) as Record<string, string>,
       authorization: req.headers.authorization,
+      baseUrl: ctx.baseUrl,
     })));
 
   return router;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { App, Directory, Tenant } from '../directory';
+import { checkClientAssertion } from './client-assertion';
 import { EntraError } from './errors';
 import { SigningKey } from './signing-key';
 
@@ -9,7 +10,7 @@ const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 /** > 300 s, else MSAL's 5-minute renewal offset refetches on every call (graph-facts §2.4). */
 export const TOKEN_LIFETIME_SECONDS = 3599;
 
-export interface TokenRequest { tenant: string; form: Record<string, string>; authorization?: string }
+export interface TokenRequest { tenant: string; form: Record<string, string>; authorization?: string; baseUrl: string }
 
 /**
  * OAuth 2.0 client credentials grant, v2.0 endpoint.
@@ -33,12 +34,15 @@ export function issueToken(directory: Directory, key: SigningKey, request: Token
     throw new EntraError(400, 'unauthorized_client', 700016,
       `Application with identifier '${clientId}' was not found in the directory '${tenant.domain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
   }
-  checkSecret(app, clientSecret);
+  const { client_assertion: assertion, client_assertion_type: assertionType } = request.form;
+  if (assertion) checkClientAssertion(assertionType, assertion, { tenant, app, baseUrl: request.baseUrl, clientId: clientId.toLowerCase() });
+  else checkSecret(app, clientSecret);
   return {
     token_type: 'Bearer',
     expires_in: TOKEN_LIFETIME_SECONDS,
     ext_expires_in: TOKEN_LIFETIME_SECONDS,
-    access_token: signAccessToken(key, tenant, app),
+    // appidacr: "1" = client secret, "2" = certificate (access-token-claims-reference).
+    access_token: signAccessToken(key, tenant, app, assertion ? '2' : '1'),
   };
 }
 
@@ -86,12 +90,12 @@ function checkSecret(app: App, secret: string | undefined): void {
  * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
  * `roles` is omitted when nothing is consented ("tokens can be issued without a roles claim").
  */
-function signAccessToken(key: SigningKey, tenant: Tenant, app: App): string {
+function signAccessToken(key: SigningKey, tenant: Tenant, app: App, appidacr: '1' | '2'): string {
   const now = Math.floor(Date.now() / 1000);
   const issuer = `https://sts.windows.net/${tenant.id}/`;
   const claims = {
     aud: GRAPH_RESOURCE, iss: issuer, iat: now, nbf: now, exp: now + TOKEN_LIFETIME_SECONDS,
-    app_displayname: app.displayName, appid: app.clientId, azp: app.clientId, appidacr: '1', idp: issuer,
+    app_displayname: app.displayName, appid: app.clientId, azp: app.clientId, appidacr, idp: issuer,
     idtyp: 'app', oid: app.servicePrincipalId, sub: app.servicePrincipalId, tid: tenant.id,
     uti: randomBytes(16).toString('base64url'), ver: '1.0',
     ...(app.roles.length > 0 ? { roles: app.roles } : {}),

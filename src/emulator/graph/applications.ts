@@ -1,4 +1,4 @@
-import { StoredSecret } from '../directory';
+import { StoredCertificate, StoredSecret } from '../directory';
 import { ApplicationCall, GraphResult } from './call';
 import { parseSelect } from './odata-query';
 
@@ -23,12 +23,26 @@ function passwordCredential(secret: StoredSecret): Record<string, unknown> {
   };
 }
 
+/** An uploaded certificate: customKeyIdentifier is its SHA-1 thumbprint; `key` is returned only with $select=keyCredentials on a single app, and never here. https://learn.microsoft.com/graph/api/resources/keycredential */
+function keyCredential(cert: StoredCertificate): Record<string, unknown> {
+  return {
+    customKeyIdentifier: Buffer.from(cert.x5t, 'base64url').toString('hex').toUpperCase(),
+    displayName: cert.displayName ?? null,
+    endDateTime: cert.end.toISOString(),
+    key: null,
+    keyId: cert.keyId,
+    startDateTime: cert.start.toISOString(),
+    type: 'AsymmetricX509Cert',
+    usage: 'Verify',
+  };
+}
+
 export function getApplication(ac: ApplicationCall): GraphResult {
   const app = ac.application;
   const select = parseSelect(ac.call.query.get('$select'), APPLICATION_PROPERTIES, 'microsoft.graph.application', 'Request_BadRequest');
   const full: Record<string, unknown> = {
     id: app.objectId, appId: app.clientId, displayName: app.displayName, signInAudience: 'AzureADMyOrg',
-    keyCredentials: [], passwordCredentials: app.secrets.map(passwordCredential),
+    keyCredentials: app.certificates.map(keyCredential), passwordCredentials: app.secrets.map(passwordCredential),
   };
   const properties = select ? Object.entries(full).filter(([name]) => select.has(name)) : Object.entries(full);
   const context = `${ac.ctx.baseUrl}/v1.0/$metadata#applications${select ? `(${[...select].join(',')})` : ''}/$entity`;
