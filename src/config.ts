@@ -48,6 +48,7 @@ const envSchema = z
       .optional(),
     WA_CODEC_PORT: port.optional(),
     WA_CODEC_CORS_ORIGIN: z.url().default('http://localhost:8233'),
+    WA_METRICS_PORT: port.optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   })
   .refine((e) => !e.TEMPORAL_TLS_CERT === !e.TEMPORAL_TLS_KEY, {
@@ -109,6 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     microsoft: { authorityHost: e.MS_AUTHORITY_HOST, graphBaseUrl: e.MS_GRAPH_BASE_URL, extraCaFile: e.WA_EXTRA_CA_FILE },
     secretsFile: e.WA_SECRETS_FILE,
     webhook: { port: e.WA_WEBHOOK_PORT, secret: e.WA_WEBHOOK_SECRET },
+    /** GET /metrics, /healthz, /readyz on this port (0: any free one); unset: not served. */
+    metricsPort: e.WA_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,3 +1,4 @@
+import type { MetricsRecorder } from '../metrics/recorder';
 import { SecretStoreError, type SecretStore } from '../secrets/store';
 import type { IntegrationConfig } from '../workflows/integration-config';
 import { MailboxCalendar } from '../outlook/calendar';
@@ -23,6 +24,8 @@ export interface SyncDeps {
    * rather than de-duplicated against the deleted one.
    */
   idempotencyScope: string;
+  /** Where Graph answers, throttling waits and feed fetches are counted (the worker's Prometheus metrics). */
+  metrics?: MetricsRecorder;
 }
 
 /** One sync's connection to one mailbox, with the requests it made counted by destination. */
@@ -58,6 +61,7 @@ export async function openMailboxSession(config: IntegrationConfig, deps: SyncDe
     graphBaseUrl: deps.endpoints.graphBaseUrl,
     getAccessToken,
     resendOnStaleConnection: true,
+    metrics: deps.metrics,
     onRequest: () => {
       requests.graph += 1;
       deps.heartbeat?.();

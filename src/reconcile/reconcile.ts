@@ -76,7 +76,7 @@ export async function reconcileIntegration(
       requests.feed += 1;
       deps.heartbeat?.();
       return fetchFeed({
-        url: config.feedUrl, window, defaultTimeZone: config.timeZone, signal: deps.signal,
+        url: config.feedUrl, window, defaultTimeZone: config.timeZone, signal: deps.signal, metrics: deps.metrics,
         ...(conditional && { etag: cursor?.feedEtag, lastModified: cursor?.feedLastModified }),
       });
     };

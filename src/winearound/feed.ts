@@ -2,6 +2,7 @@
  * Fetches a customer's WineAround iCal feed. Conditional (If-None-Match / If-Modified-Since), so an
  * unchanged feed costs one 304 and no parsing. Failures are FeedErrors: transient or configuration.
  */
+import type { FeedMetrics } from '../metrics/recorder';
 import { digest } from '../sync/digest';
 import type { SourceEvent } from '../sync/model';
 import { FeedError, redactUrl } from './errors';
@@ -19,6 +20,7 @@ export interface FeedRequest {
   timeoutMs?: number;
   /** The caller's cancellation (e.g. Temporal activity cancellation); its reason is rethrown as is. */
   signal?: AbortSignal;
+  metrics?: FeedMetrics;
 }
 
 export type FeedResult =
@@ -54,7 +56,19 @@ function transportError(err: unknown, timeout: AbortSignal, where: string, timeo
   return new FeedError('FEED_NETWORK', `${where} could not be reached${cause ? ` (${cause})` : ''}; will retry`);
 }
 
+/** Fetches the feed, counting the outcome: modified, not_modified, or the FeedError's code. */
 export async function fetchFeed(request: FeedRequest): Promise<FeedResult> {
+  try {
+    const result = await fetchAndParse(request);
+    request.metrics?.feedFetched(result.notModified ? 'not_modified' : 'modified');
+    return result;
+  } catch (err) {
+    request.metrics?.feedFetched(err instanceof FeedError ? err.code : request.signal?.aborted ? 'cancelled' : 'error');
+    throw err;
+  }
+}
+
+async function fetchAndParse(request: FeedRequest): Promise<FeedResult> {
   const where = `The feed ${redactUrl(request.url)}`;
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
