@@ -105,9 +105,9 @@ export interface TemporalServer {
   address: string;
   ports: ServerPorts;
   process: ClusterProcess;
-  /** Starts the server process again on the same ports and database (after stop() or a crash). */
-  restart(): Promise<void>;
   stop(): Promise<void>;
+  /** Starts the server process again on the same ports and database (after stop() or a crash). */
+  start(): Promise<void>;
 }
 
 export async function startTemporalServer(options: { tools: ClusterTools; pg: Postgres; folder: string; ports?: ServerPorts }): Promise<TemporalServer> {
@@ -129,11 +129,11 @@ export async function startTemporalServer(options: { tools: ClusterTools; pg: Po
   };
   const server: TemporalServer = {
     address, ports, process: await launch(),
-    restart: async () => {
+    stop: () => server.process.stop(),
+    start: async () => {
       await server.process.stop();
       server.process = await launch();
     },
-    stop: () => server.process.stop(),
   };
   return server;
 }
