@@ -15,24 +15,14 @@ import { secretEnvName } from '../../src/secrets/store';
 import { dataConverterFor } from '../../src/temporal/encryption';
 import type { FeedBooking } from '../../src/winearound/ical-write';
 import { integrationWorkflowId } from '../../src/workflows/messages';
+import { metricValue } from '../support/prometheus-text';
 import { calendarOf, eventually, expectedCalendar, SECRET, startWorld, type World } from '../integration/world';
 
 const TASK_QUEUE = 'wa-outlook-sync';
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 const CUSTOMERS = ['cantina-a', 'cantina-b', 'cantina-c', 'cantina-d', 'cantina-e', 'cantina-f'];
 
-/** Sum of a metric's samples whose labels include `labels`, from Prometheus text. */
-function metric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const sample = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => sample[k] === v)) sum += Number(match[3]);
-  }
-  return sum;
-}
-
+const metric = metricValue;
 const sorted = (calendar: Map<string, string>) => JSON.stringify([...calendar].sort(([a], [b]) => a.localeCompare(b)));
 const sameCalendar = (a: Map<string, string>, b: Map<string, string>) => sorted(a) === sorted(b);
 const scrape = async (worker: ClusterWorker) => (await fetch(`${worker.opsUrl}/metrics`)).text();
