@@ -61,6 +61,7 @@ const envVariables = z.object({
   WA_FEED_MAX_BYTES: z.coerce.number().int().min(1024, 'must be at least 1024 bytes').default(32 * 1024 * 1024),
   WA_FEED_PARSE_BUDGET_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(240_000, 'must stay under the reconcile activity\'s 5-minute limit (at most 240000)').default(120_000),
   WA_FEED_PARSE_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  WA_METRICS_PORT: port.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 type Env = z.infer<typeof envVariables>;
@@ -162,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     secretsFile: e.WA_SECRETS_FILE,
     webhook: { port: e.WA_WEBHOOK_PORT, secret: e.WA_WEBHOOK_SECRET },
     feed: { maxBytes: e.WA_FEED_MAX_BYTES, parseBudgetMs: e.WA_FEED_PARSE_BUDGET_MS, parseThreads: e.WA_FEED_PARSE_THREADS },
+    /** GET /metrics, /healthz, /readyz on this port (0: any free one); unset: not served. */
+    metricsPort: e.WA_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,16 +1,21 @@
 import pino from 'pino';
+import pretty from 'pino-pretty';
 import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
 
 /**
- * The service's one logger (pino, JSON lines on stdout), also receiving the Temporal SDK's and
- * the workflows' logs. Redaction is a second line of defence: nothing logs secrets on purpose.
+ * The service's one logger (pino), also receiving the Temporal SDK's and the workflows' logs:
+ * readable coloured lines when stdout is a terminal (pino-pretty), JSON lines otherwise (log
+ * collectors, containers, files). Redaction is a second line of defence: nothing logs secrets on purpose.
  */
-export function createLogger(level: string) {
-  return pino({
+export function createLogger(level: string, options: { pretty?: boolean } = {}) {
+  const settings: pino.LoggerOptions = {
     level,
-    base: { service: 'wa-outlook-sync' },
+    base: { service: 'wa-outlook-sync', pid: process.pid },
     redact: { paths: ['*.clientSecret', '*.secret', '*.accessToken', '*.token', '*.guest', '*.authorization'], censor: '[redacted]' },
-  });
+  };
+  if (!(options.pretty ?? process.stdout.isTTY)) return pino(settings);
+  // In-process and synchronous, so the last lines before an exit are not lost.
+  return pino(settings, pretty({ sync: true, ignore: 'service,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
 }
 
 class TemporalToPino implements Logger {
@@ -26,10 +31,26 @@ class TemporalToPino implements Logger {
   error(message: string, meta?: LogMetadata) { this.log('ERROR', message, meta); }
 }
 
-/** Routes the Temporal runtime's logs to pino; must run before any worker or connection exists. */
-export function installTemporalLogging(logger: pino.Logger): void {
+/**
+ * Routes the Temporal runtime's logs to pino and, given an address, serves the SDK's own metrics
+ * (workers, pollers, task latencies) in Prometheus format there; must run before any worker or
+ * connection exists.
+ */
+export function installTemporalLogging(logger: pino.Logger, options: { sdkMetricsAddress?: string } = {}): void {
   Runtime.install({
     logger: new TemporalToPino(logger),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(options.sdkMetricsAddress && { metrics: { prometheus: { bindAddress: options.sdkMetricsAddress } } }),
+    },
   });
 }
+
+/** The workflow bundler reports webpack's whole output at info: keep it for LOG_LEVEL=debug. */
+class BundlerToPino extends TemporalToPino {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    super.log(level === 'INFO' ? 'DEBUG' : level, message, meta);
+  }
+}
+
+export const bundlerLogger = (logger: pino.Logger): Logger => new BundlerToPino(logger);

@@ -1,15 +1,18 @@
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type pino from 'pino';
 import { createActivities } from './activities';
 import { loadConfig, type ServiceConfig } from './config';
-import { createLogger, installTemporalLogging } from './log';
+import { bundlerLogger, createLogger, installTemporalLogging } from './log';
+import { integrationStatesFrom } from './metrics/integration-states';
+import { createPrometheusMetrics } from './metrics/prometheus';
+import { startOpsServer } from './metrics/server';
 import { trustCertificateAuthorityFile } from './net/trust';
 import { FileAndEnvSecretStore, type SecretStore } from './secrets/store';
 import { connectClient, connectWorker } from './temporal/connection';
 import { startCodecServer } from './temporal/codec-server';
-import { startDevServer, type DevServer } from './temporal/dev-server';
+import { freePort, startDevServer, type DevServer } from './temporal/dev-server';
 import { dataConverterFor, PAYLOAD_ENCRYPTION_OFF } from './temporal/encryption';
 import { startWebhookServer } from './webhook/server';
 import { closeParsePool, configureParsePool } from './winearound/parse-pool';
@@ -24,12 +27,21 @@ export interface Service {
   address: string;
   uiUrl?: string;
   webhookUrl?: string;
+  /** The operations endpoint (GET /metrics, /healthz, /readyz) when WA_METRICS_PORT is set. */
+  opsUrl?: string;
   /** Resolves when the worker has shut down (SIGINT/SIGTERM, or shutdown()). */
   done: Promise<void>;
   shutdown(): Promise<void>;
 }
 
-export async function startService(config: ServiceConfig, logger: pino.Logger, secrets: SecretStore = new FileAndEnvSecretStore(config.secretsFile)): Promise<Service> {
+export interface ServiceOptions {
+  /** The Temporal SDK's Prometheus exporter (see installTemporalLogging), relayed on /metrics. */
+  sdkMetricsUrl?: string;
+}
+
+export async function startService(
+  config: ServiceConfig, logger: pino.Logger, secrets: SecretStore = new FileAndEnvSecretStore(config.secretsFile), options: ServiceOptions = {},
+): Promise<Service> {
   trustCertificateAuthorityFile(config.microsoft.extraCaFile);
   const dataConverter = dataConverterFor(config.temporal.payloadKeys);
   if (!dataConverter) logger.warn(PAYLOAD_ENCRYPTION_OFF);
@@ -50,6 +62,7 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
   if (config.feed.parseThreads !== undefined) configureParsePool(config.feed.parseThreads);
   let webhook: Server | undefined;
   let codecServer: Server | undefined;
+  let opsServer: Server | undefined;
   try {
     if (codecPort !== undefined) {
       codecServer = await startCodecServer(dataConverter!.payloadCodecs![0], {
@@ -57,16 +70,39 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       });
     }
     const connection = await connectWorker(config.temporal, address);
+    const metrics = createPrometheusMetrics({
+      integrationStates: integrationStatesFrom(connection.workflowService, config.temporal.namespace),
+    });
+    // Bundled here rather than by Worker.create, whose bundler logs webpack's report at info.
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./workflows'),
+      failureConverterPath: dataConverter?.failureConverterPath,
+      logger: bundlerLogger(logger),
+    });
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      workflowsPath: require.resolve('./workflows'),
-      activities: createActivities({ secrets, endpoints: config.microsoft, feed: config.feed }),
+      workflowBundle,
+      activities: createActivities({ secrets, endpoints: config.microsoft, feed: config.feed, metrics }),
       dataConverter,
       // In-flight Graph calls get time to finish before activities are cancelled.
       shutdownGraceTime: '20 seconds',
     });
+    let opsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      opsServer = await startOpsServer({
+        port: config.metricsPort,
+        registry: metrics.registry,
+        sdkMetricsUrl: options.sdkMetricsUrl,
+        workerState: () => worker.getState(),
+        temporalHealthy: async () => {
+          const { status } = await connection.healthService.check({});
+          if (status !== 1) throw new Error(`health check answered ${status} (1 = SERVING)`);
+        },
+      });
+      opsUrl = `http://127.0.0.1:${(opsServer.address() as { port: number }).port}`;
+    }
     let webhookUrl: string | undefined;
     if (config.webhook.port !== undefined && config.webhook.secret) {
       const client = await connectClient(config.temporal, address);
@@ -75,15 +111,16 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       webhookUrl = `http://127.0.0.1:${port}/webhooks/winearound`;
     }
     const done = worker.run().finally(async () => {
-      for (const server of [webhook, codecServer]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
+      for (const server of [webhook, codecServer, opsServer]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
       await connection.close();
       await closeParsePool();
       await devServer?.stop();
     });
-    return { address, uiUrl: devServer?.uiUrl, webhookUrl, done, shutdown: async () => { worker.shutdown(); await done; } };
+    return { address, uiUrl: devServer?.uiUrl, webhookUrl, opsUrl, done, shutdown: async () => { worker.shutdown(); await done; } };
   } catch (err) {
     webhook?.close();
     codecServer?.close();
+    opsServer?.close();
     await devServer?.stop();
     throw err;
   }
@@ -92,9 +129,11 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  installTemporalLogging(logger);
-  const service = await startService(config, logger);
-  logger.info({ temporal: service.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'Worker running');
+  // The SDK's exporter listens on loopback only: /metrics relays it.
+  const sdkMetricsAddress = config.metricsPort !== undefined ? `127.0.0.1:${await freePort()}` : undefined;
+  installTemporalLogging(logger, { sdkMetricsAddress });
+  const service = await startService(config, logger, undefined, { sdkMetricsUrl: sdkMetricsAddress && `http://${sdkMetricsAddress}/metrics` });
+  logger.info({ temporal: service.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ops: service.opsUrl }, 'Worker running');
   if (service.uiUrl) console.log(`Temporal UI: ${service.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
   if (service.webhookUrl) console.log(`WineAround webhook: POST ${service.webhookUrl}`);
   await service.done;

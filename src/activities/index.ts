@@ -2,6 +2,7 @@ import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, sleep 
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { DiagnosisReport } from '../diagnosis/report';
 import { diagnoseSetup } from '../diagnosis/diagnose';
+import { noMetrics, type MetricsRecorder, type SyncKind } from '../metrics/recorder';
 import { classifyError } from '../outlook/errors';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { TokenProvider } from '../outlook/token';
@@ -25,6 +26,7 @@ export interface ActivityDeps {
   endpoints: MicrosoftEndpoints;
   /** Feed size cap and parse budget (WA_FEED_MAX_BYTES, WA_FEED_PARSE_BUDGET_MS); defaults when absent. */
   feed?: FeedLimits;
+  metrics?: MetricsRecorder;
 }
 
 /** Graph asks for waits of seconds to minutes; never let one Retry-After park an integration for long. */
@@ -43,19 +45,43 @@ function toFailure(err: unknown): ApplicationFailure {
   });
 }
 
+/** A change's version is the booking's updatedAt; anything else (older than a day, or ahead) is not a time to measure from. */
+const MAX_MEASURED_LATENCY_MS = 24 * 3600_000;
+
 export function createActivities(deps: ActivityDeps) {
+  const metrics = deps.metrics ?? noMetrics;
   // One token cache for the worker's life: tokens are reused across activities until near expiry.
-  const tokens = new TokenProvider(deps.endpoints);
+  const tokens = new TokenProvider(deps.endpoints, metrics);
   const syncDeps = (): SyncDeps => ({
     secrets: deps.secrets,
     endpoints: deps.endpoints,
     tokens,
     heartbeat: () => heartbeat(),
-    pause: (ms) => sleep(ms),
+    // Only waits between throttled $batch rounds come here.
+    pause: (ms) => {
+      metrics.throttleWaited('batch', ms);
+      return sleep(ms);
+    },
     signal: cancellationSignal(),
     idempotencyScope: `${activityInfo().workflowExecution?.runId}/${activityInfo().activityId}`,
     feed: deps.feed,
+    metrics,
   });
+
+  /** Runs one sync, counting it by kind and outcome, and turns its error into a Temporal failure. */
+  async function counted<T extends { kind: SyncKind }>(kind: SyncKind, sync: () => Promise<T>): Promise<T> {
+    const startedAt = Date.now();
+    try {
+      const result = await sync();
+      metrics.syncFinished(result.kind, 'ok', Date.now() - startedAt);
+      return result;
+    } catch (err) {
+      const failure = toFailure(err);
+      const outcome = cancellationSignal().aborted ? 'cancelled' : failure.nonRetryable ? 'config' : 'transient';
+      metrics.syncFinished(kind, outcome, Date.now() - startedAt);
+      throw failure;
+    }
+  }
 
   return {
     async reconcile(input: {
@@ -64,21 +90,23 @@ export function createActivities(deps: ActivityDeps) {
       recentDeletes?: Record<string, number>;
       recentUpserts?: Record<string, number>;
     }): Promise<ReconcileResult> {
-      try {
-        // A retry after a failure starts with a full pass: the failed one may have written part of its plan.
-        const mode = activityInfo().attempt > 1 ? 'full' : input.mode;
-        return await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes, recentUpserts: input.recentUpserts }, syncDeps());
-      } catch (err) {
-        throw toFailure(err);
-      }
+      // A retry after a failure starts with a full pass: the failed one may have written part of its plan.
+      const mode = activityInfo().attempt > 1 ? 'full' : input.mode;
+      const result = await counted(mode === 'full' ? 'full' : 'incremental', async () => {
+        const r = await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes, recentUpserts: input.recentUpserts }, syncDeps());
+        return { kind: r.summary.kind, r };
+      });
+      return result.r;
     },
 
     async applyChanges(input: { config: IntegrationConfig; changes: EventChange[] }): Promise<SyncSummary> {
-      try {
-        return await applyEventChanges(input.config, input.changes, syncDeps());
-      } catch (err) {
-        throw toFailure(err);
+      const summary = await counted('changes', () => applyEventChanges(input.config, input.changes, syncDeps()));
+      const appliedAt = Date.now();
+      for (const change of input.changes) {
+        const latency = appliedAt - change.version;
+        if (latency >= 0 && latency < MAX_MEASURED_LATENCY_MS) metrics.changeApplied(latency);
       }
+      return summary;
     },
 
     async diagnose(input: { config: IntegrationConfig }): Promise<DiagnosisReport> {

@@ -8,6 +8,7 @@ import {
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
 import { isStaleConnection } from '../net/stale-connection';
+import { noMetrics, type GraphMetrics } from '../metrics/recorder';
 import { customGraphHostsFor } from './endpoints';
 import { retryAfterMs } from './errors';
 
@@ -15,14 +16,32 @@ import { retryAfterMs } from './errors';
 const IN_CALL_RETRY_LIMIT_SECONDS = 10;
 const REQUEST_TIMEOUT_MS = 60_000;
 
-/** Runs before every HTTP request the client sends (retries included): counting, heartbeats, and, if asked, one re-send on a stale connection. */
+const THROTTLED = new Set([429, 503, 504]);
+
+/** Runs before every HTTP request the client sends (retries included): counting, metrics, heartbeats, and, if asked, one re-send on a stale connection. */
 class RequestHook implements Middleware {
   private next?: Middleware;
+  /** When each context was last throttled: the retry handler re-enters with the same context after its wait. */
+  private readonly throttledAt = new WeakMap<Context, number>();
   constructor(
     private readonly onRequest: () => void,
     private readonly resendOnStaleConnection: boolean,
+    private readonly metrics: GraphMetrics,
   ) {}
   async execute(context: Context): Promise<void> {
+    const throttledAt = this.throttledAt.get(context);
+    if (throttledAt !== undefined) this.metrics.throttleWaited('request', Date.now() - throttledAt);
+    try {
+      await this.send(context);
+    } catch (err) {
+      this.metrics.graphResponse(context.response?.status ?? 'network');
+      throw err;
+    }
+    const status = context.response?.status;
+    this.metrics.graphResponse(status ?? 'network');
+    if (status !== undefined && THROTTLED.has(status)) this.throttledAt.set(context, Date.now());
+  }
+  private async send(context: Context): Promise<void> {
     const given = context.options?.signal;
     for (let attempt = 1; ; attempt++) {
       this.onRequest();
@@ -51,11 +70,12 @@ export interface GraphClientOptions {
    * transactionId, PATCH of a full state, DELETE where a missing event counts as done).
    */
   resendOnStaleConnection?: boolean;
+  metrics?: GraphMetrics;
 }
 
 /** The official Graph client with a middleware chain: auth → bounded retry on 429/503/504 → hook → fetch. */
 export function createGraphClient({
-  graphBaseUrl, getAccessToken, onRequest = () => undefined, resendOnStaleConnection = false,
+  graphBaseUrl, getAccessToken, onRequest = () => undefined, resendOnStaleConnection = false, metrics = noMetrics,
 }: GraphClientOptions): Client {
   const auth = new AuthenticationHandler({ getAccessToken });
   // shouldRetry is handed the configured base delay, not the server's: judge the Retry-After itself.
@@ -63,7 +83,7 @@ export function createGraphClient({
     new RetryHandlerOptions(1, 3, (_delay, _attempt, _request, _options, response) =>
       (retryAfterMs(response.headers) ?? 0) <= IN_CALL_RETRY_LIMIT_SECONDS * 1000),
   );
-  const hook = new RequestHook(onRequest, resendOnStaleConnection);
+  const hook = new RequestHook(onRequest, resendOnStaleConnection, metrics);
   const http = new HTTPMessageHandler();
   auth.setNext(retry);
   retry.setNext(hook);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import type { ClientCredential } from '../secrets/credential';
+import { noMetrics, type TokenMetrics } from '../metrics/recorder';
 import { knownAuthoritiesFor, type MicrosoftEndpoints } from './endpoints';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -25,11 +26,21 @@ export interface AccessToken {
 export class TokenProvider {
   private readonly clients = new Map<string, ConfidentialClientApplication>();
 
-  constructor(private readonly endpoints: MicrosoftEndpoints) {}
+  constructor(
+    private readonly endpoints: MicrosoftEndpoints,
+    private readonly metrics: TokenMetrics = noMetrics,
+  ) {}
 
   async acquire(credentials: AppCredentials): Promise<AccessToken> {
-    const result = await this.clientFor(credentials).acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
-    if (!result?.accessToken) throw new Error('The token endpoint answered without an access token.');
+    const result = await this.clientFor(credentials).acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] }).catch((err: unknown) => {
+      this.metrics.tokenAcquired('error');
+      throw err;
+    });
+    if (!result?.accessToken) {
+      this.metrics.tokenAcquired('error');
+      throw new Error('The token endpoint answered without an access token.');
+    }
+    this.metrics.tokenAcquired(result.fromCache ? 'cache' : 'endpoint');
     return { token: result.accessToken, fromCache: result.fromCache };
   }
 

@@ -1,4 +1,5 @@
 import { CredentialFormatError, describeCredential, parseCredential, type ClientCredential } from '../secrets/credential';
+import type { MetricsRecorder } from '../metrics/recorder';
 import { SecretStoreError, type SecretStore } from '../secrets/store';
 import type { IntegrationConfig } from '../workflows/integration-config';
 import { MailboxCalendar } from '../outlook/calendar';
@@ -26,6 +27,8 @@ export interface SyncDeps {
   idempotencyScope: string;
   /** Limits of the feed read (the worker's WA_FEED_MAX_BYTES, WA_FEED_PARSE_BUDGET_MS); defaults when absent. */
   feed?: FeedLimits;
+  /** Where Graph answers, throttling waits and feed fetches are counted (the worker's Prometheus metrics). */
+  metrics?: MetricsRecorder;
 }
 
 export interface FeedLimits {
@@ -73,6 +76,7 @@ export async function openMailboxSession(config: IntegrationConfig, deps: SyncDe
     graphBaseUrl: deps.endpoints.graphBaseUrl,
     getAccessToken,
     resendOnStaleConnection: true,
+    metrics: deps.metrics,
     onRequest: () => {
       requests.graph += 1;
       deps.heartbeat?.();

@@ -79,7 +79,7 @@ export async function reconcileIntegration(
       requests.feed += 1;
       deps.heartbeat?.();
       return fetchFeed({
-        url: config.feedUrl, window, defaultTimeZone: config.timeZone, signal: deps.signal,
+        url: config.feedUrl, window, defaultTimeZone: config.timeZone, signal: deps.signal, metrics: deps.metrics,
         maxBytes: deps.feed?.maxBytes,
         parse: { budgetMs: deps.feed?.parseBudgetMs, heartbeat: deps.heartbeat },
         ...(conditional && { etag: cursor?.feedEtag, lastModified: cursor?.feedLastModified }),

@@ -13,13 +13,13 @@ import { delimiter, join, resolve } from 'node:path';
 export const PINNED_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
-const PROJECT_BIN = join(PROJECT_ROOT, '.tools', 'bin');
+export const PROJECT_BIN = join(PROJECT_ROOT, '.tools', 'bin');
 
 export type TemporalCli =
   | { source: 'env' | 'path' | 'project-build' | 'fresh-build'; path: string; version: string }
   | { source: 'download'; path?: undefined; version: 'default' };
 
-function onPath(name: string): string | undefined {
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;
@@ -31,20 +31,32 @@ function versionOf(path: string): string {
   return execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
 }
 
-function buildPinnedRelease(): string | undefined {
+/**
+ * `go install MODULE@VERSION` into GOBIN (a git-ignored folder of the project); false without Go.
+ * CGO off: Temporal's binaries are pure Go, as their release builds are.
+ */
+export function goInstall(module: string, gobin: string): boolean {
   const go = onPath('go');
-  if (!go) return undefined;
-  mkdirSync(PROJECT_BIN, { recursive: true });
-  process.stderr.write(`Building the Temporal CLI ${PINNED_CLI_MODULE} with ${go} (first time only; takes a few minutes)…\n`);
-  const result = spawnSync(go, ['install', PINNED_CLI_MODULE], {
+  if (!go) return false;
+  mkdirSync(gobin, { recursive: true });
+  process.stderr.write(`Building ${module} with ${go} (first time only; takes a few minutes)…\n`);
+  const result = spawnSync(go, ['install', module], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    // CGO off: the CLI is pure Go (modernc SQLite), as its release builds are.
-    env: { ...process.env, GOBIN: PROJECT_BIN, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+    env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
   });
+  if (result.status !== 0) throw new Error(`Building ${module} failed (exit ${result.status}).`);
+  return true;
+}
+
+function buildPinnedRelease(): string | undefined {
   const built = join(PROJECT_BIN, 'temporal');
-  if (result.status !== 0 || !existsSync(built)) {
-    throw new Error(`Building ${PINNED_CLI_MODULE} failed (exit ${result.status}). Set TEMPORAL_CLI_PATH to an installed Temporal CLI instead.`);
+  const advice = 'Set TEMPORAL_CLI_PATH to an installed Temporal CLI instead.';
+  try {
+    if (!goInstall(PINNED_CLI_MODULE, PROJECT_BIN)) return undefined;
+  } catch (err) {
+    throw new Error(`${(err as Error).message} ${advice}`);
   }
+  if (!existsSync(built)) throw new Error(`Building ${PINNED_CLI_MODULE} left no ${built}. ${advice}`);
   return built;
 }
 

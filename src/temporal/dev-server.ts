@@ -50,12 +50,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Waits until the Temporal frontend at `address` answers, failing early if `child` exits. */
+export async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number, what = 'The Temporal dev server'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
   child.once('exit', (code, signal) => { exited = `exited (${signal ?? code})`; });
   for (;;) {
-    if (exited) throw new Error(`The Temporal dev server ${exited} before it answered on ${address}.`);
+    if (exited) throw new Error(`${what} ${exited} before it answered on ${address}.`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -65,18 +66,19 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`The Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
+      if (Date.now() > deadline) throw new Error(`${what} did not answer on ${address} within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM (or `signal`), then SIGKILL after 10 s; resolves once the process has exited. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolveStop) => {
     const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', () => { clearTimeout(force); resolveStop(); });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 

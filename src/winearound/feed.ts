@@ -6,6 +6,8 @@
  */
 import { isStaleConnection } from '../net/stale-connection';
 import { retryAfterMs } from '../outlook/errors';
+import type { FeedMetrics } from '../metrics/recorder';
+import { digest } from '../sync/digest';
 import type { SourceEvent } from '../sync/model';
 import { FeedError, redactUrl } from './errors';
 import type { SyncWindow } from './ical-parse';
@@ -28,6 +30,7 @@ export interface FeedRequest {
   signal?: AbortSignal;
   /** The parse's budget and heartbeat. */
   parse?: Omit<ParsePoolOptions, 'signal'>;
+  metrics?: FeedMetrics;
 }
 
 export type FeedResult =
@@ -95,7 +98,19 @@ async function readCapped(response: Response, maxBytes: number, where: string): 
   return body;
 }
 
+/** Fetches the feed, counting the outcome: modified, not_modified, or the FeedError's code. */
 export async function fetchFeed(request: FeedRequest): Promise<FeedResult> {
+  try {
+    const result = await fetchAndParse(request);
+    request.metrics?.feedFetched(result.notModified ? 'not_modified' : 'modified');
+    return result;
+  } catch (err) {
+    request.metrics?.feedFetched(err instanceof FeedError ? err.code : request.signal?.aborted ? 'cancelled' : 'error');
+    throw err;
+  }
+}
+
+async function fetchAndParse(request: FeedRequest): Promise<FeedResult> {
   const where = `The feed ${redactUrl(request.url)}`;
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = request.maxBytes ?? DEFAULT_MAX_FEED_BYTES;

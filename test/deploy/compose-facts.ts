@@ -1,8 +1,9 @@
 // Project-specific facts about docker-compose.yml that the compose schema cannot
 // see: cross references, the worker's wiring and pinned images. Returns one
 // readable line per violation so a test can show them all at once.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 
 type Dict = Record<string, unknown>;
 
@@ -10,6 +11,8 @@ const SERVER_IMAGE = 'temporalio/server';
 const UI_IMAGE = 'temporalio/ui';
 const WORKER = 'worker';
 const SECRETS_DIR = '/run/secrets';
+const PROMETHEUS_IMAGE = 'prom/prometheus';
+const PROMETHEUS_CONFIG = 'deploy/prometheus/prometheus.yml';
 
 function isDict(value: unknown): value is Dict {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -115,5 +118,30 @@ export function composeFactViolations(compose: unknown, repoRoot: string): strin
   if (!secretTargets.some((target) => path.posix.resolve(SECRETS_DIR, target) === secretsFile)) {
     problems.push(`service ${WORKER}: WA_SECRETS_FILE (${secretsFile || 'unset'}) must be the path of a secret mounted into it`);
   }
+  problems.push(...metricsViolations(services, env, repoRoot));
+  return problems;
+}
+
+/** The worker serves /metrics and /readyz on WA_METRICS_PORT; its healthcheck and Prometheus use that port. */
+function metricsViolations(services: Dict, workerEnv: Dict, repoRoot: string): string[] {
+  const problems: string[] = [];
+  const port = String(workerEnv.WA_METRICS_PORT ?? '');
+  if (!/^\d+$/.test(port)) return [`service ${WORKER}: WA_METRICS_PORT must be set (metrics and health endpoints)`];
+  const test = dict(dict(services[WORKER]).healthcheck).test;
+  const command = Array.isArray(test) ? test.join(' ') : String(test ?? '');
+  if (!command.includes(`:${port}/readyz`)) problems.push(`service ${WORKER}: healthcheck must ask /readyz on port ${port}`);
+
+  const [prometheus] = servicesWithImage(services, PROMETHEUS_IMAGE);
+  if (!prometheus) return [...problems, `no ${PROMETHEUS_IMAGE} service`];
+  const mounts = (Array.isArray(dict(services[prometheus]).volumes) ? dict(services[prometheus]).volumes as unknown[] : []).map(String);
+  if (!mounts.some((m) => path.resolve(repoRoot, m.split(':')[0]) === path.resolve(repoRoot, PROMETHEUS_CONFIG))) {
+    problems.push(`service ${prometheus}: must mount ./${PROMETHEUS_CONFIG}`);
+  }
+  const config = existsSync(path.join(repoRoot, PROMETHEUS_CONFIG)) ? dict(parse(readFileSync(path.join(repoRoot, PROMETHEUS_CONFIG), 'utf8'))) : {};
+  const jobs = (Array.isArray(config.scrape_configs) ? config.scrape_configs : []).map(dict);
+  const scrapesWorker = jobs.some((job) =>
+    (Array.isArray(job.dns_sd_configs) ? job.dns_sd_configs : []).map(dict).some((sd) =>
+      Array.isArray(sd.names) && sd.names.includes(WORKER) && String(sd.port) === port));
+  if (!scrapesWorker) problems.push(`${PROMETHEUS_CONFIG}: no job scrapes every ${WORKER} replica on port ${port} (dns_sd_configs)`);
   return problems;
 }

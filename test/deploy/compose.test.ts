@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DCLinter } from 'dclint';
 import { parse, stringify } from 'yaml';
+import { createPrometheusMetrics } from '../../src/metrics/prometheus';
 import { composeFactViolations } from './compose-facts';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -62,6 +63,44 @@ describe('docker-compose.yml', () => {
     for (const [key, values] of Object.entries(config)) {
       assert.ok(Array.isArray(values) && values.every((v) => v && typeof v === 'object' && 'value' in v), `${key}: expected a list of {value, constraints}`);
     }
+  });
+});
+
+describe('Grafana dashboard and Prometheus config (deploy/)', () => {
+  const dashboardFile = path.join(repoRoot, 'deploy/grafana/dashboards/wa-outlook-sync.json');
+
+  /** Series names the worker's /metrics serves: its own registry's (histograms as _bucket/_sum/_count). */
+  async function serviceSeries(): Promise<Set<string>> {
+    const metrics = createPrometheusMetrics({ integrationStates: async () => ({ running: 1 }) });
+    const names = (await metrics.registry.getMetricsAsJSON()).flatMap((m) =>
+      String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name]);
+    return new Set(names);
+  }
+
+  it('queries only series the worker exports, through the provisioned datasource', async () => {
+    const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { uid: string; panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[] };
+    const datasources = parse(readFileSync(path.join(repoRoot, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; url: string }[] };
+    const known = await serviceSeries();
+    assert.ok(dashboard.panels.length >= 10);
+    const wanted = new Set<string>();
+    for (const panel of dashboard.panels) {
+      assert.equal(panel.datasource.uid, datasources.datasources[0].uid, `${panel.title}: datasource`);
+      for (const { expr } of panel.targets) for (const [name] of expr.matchAll(/\bwa_[a-z_]+/g)) wanted.add(name);
+    }
+    assert.deepEqual([...wanted].filter((name) => !known.has(name)), []);
+    // Every service metric appears on the dashboard.
+    const shown = [...known].filter((name) => name.startsWith('wa_')).map((name) => name.replace(/_(bucket|sum|count)$/, ''));
+    assert.deepEqual([...new Set(shown)].filter((name) => ![...wanted].some((w) => w.startsWith(name))), []);
+  });
+
+  it('facts: reject a worker without a readiness healthcheck, and Prometheus not scraping the workers', () => {
+    const compose = loadCompose();
+    delete compose.services.worker.healthcheck;
+    compose.services.worker.environment.WA_METRICS_PORT = '9100';
+    assert.deepEqual(composeFactViolations(compose, repoRoot), [
+      'service worker: healthcheck must ask /readyz on port 9100',
+      'deploy/prometheus/prometheus.yml: no job scrapes every worker replica on port 9100 (dns_sd_configs)',
+    ]);
   });
 });
 
@@ -162,6 +201,8 @@ describe('compose checks on broken copies', () => {
       [
         'service postgresql: named volume postgres-data is not declared under top-level volumes',
         'service worker: depends_on names unknown service temporl',
+        'service prometheus: named volume prometheus-data is not declared under top-level volumes',
+        'service grafana: named volume grafana-data is not declared under top-level volumes',
         'service worker: WA_SECRETS_FILE (/run/secrets/other.json) must be the path of a secret mounted into it',
       ],
     );

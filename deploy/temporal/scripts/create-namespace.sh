@@ -1,14 +1,17 @@
 #!/bin/sh
-# Runs in temporalio/admin-tools (service temporal-namespace). Registers the
-# namespace and the search attributes the worker and `wa-outlook list` rely on.
+# Registers the namespace and the search attributes the worker and
+# `wa-outlook list` rely on. Runs in temporalio/admin-tools (docker-compose
+# service temporal-namespace) and natively for `npm run cluster` (src/cluster/),
+# which sets TEMPORAL_CLI to the project's Temporal CLI.
 # Safe to re-run: an existing namespace and attributes are kept.
 set -eu
 
 : "${TEMPORAL_ADDRESS:?}" "${TEMPORAL_NAMESPACE:?}"
 RETENTION=${TEMPORAL_NAMESPACE_RETENTION:-720h}
 MAX_ATTEMPTS=30
+TEMPORAL_CLI=${TEMPORAL_CLI:-temporal}
 
-ns() { temporal operator "$@" --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE"; }
+ns() { "$TEMPORAL_CLI" operator "$@" --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE"; }
 
 # retry WHAT COMMAND...: the server answers before it is fully up, and a new
 # namespace takes a moment to reach every service's cache.
@@ -27,7 +30,7 @@ retry() {
   done
 }
 
-retry "Temporal at $TEMPORAL_ADDRESS" temporal operator cluster health --address "$TEMPORAL_ADDRESS"
+retry "Temporal at $TEMPORAL_ADDRESS" "$TEMPORAL_CLI" operator cluster health --address "$TEMPORAL_ADDRESS"
 
 if ns namespace describe >/dev/null 2>&1; then
   echo "namespace $TEMPORAL_NAMESPACE exists"

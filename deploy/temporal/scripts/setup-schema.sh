@@ -1,18 +1,21 @@
 #!/bin/sh
-# Runs in temporalio/admin-tools (service postgresql-schema). Creates Temporal's two
-# PostgreSQL databases and applies every schema version this image ships.
+# Creates Temporal's two PostgreSQL databases and applies every schema version
+# this image (or build) ships. Runs in temporalio/admin-tools (docker-compose
+# service postgresql-schema) and natively for `npm run cluster` (src/cluster/),
+# which sets SQL_TOOL and SCHEMA_ROOT to its own build of the same tool.
 # Every step is safe on an existing installation, so the stack can be restarted
 # and upgraded (bump the image tags) without manual SQL.
 set -eu
 
 : "${POSTGRES_SEEDS:?}" "${DB_PORT:?}" "${POSTGRES_USER:?}" "${POSTGRES_PWD:?}"
 export SQL_PASSWORD="$POSTGRES_PWD"
-SCHEMA_ROOT=/etc/temporal/schema/postgresql/v12
+SCHEMA_ROOT=${SCHEMA_ROOT:-/etc/temporal/schema/postgresql/v12}
+SQL_TOOL=${SQL_TOOL:-temporal-sql-tool}
 
 sql_tool() {
   db=$1
   shift
-  temporal-sql-tool --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" -u "$POSTGRES_USER" --db "$db" "$@"
+  "$SQL_TOOL" --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" -u "$POSTGRES_USER" --db "$db" "$@"
 }
 
 setup_database() {
