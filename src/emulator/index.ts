@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { EmulatorContext } from './context';
 import { extendedPropertyKey, StoredEvent } from './graph/event-model';
 import { renderEvent } from './graph/event-view';
+import { type LatencyModel, validateLatencyModel } from './latency';
 import { createHttpApp } from './server';
 import { createLoopbackCertificate } from './tls';
 import {
@@ -12,6 +13,7 @@ import {
 } from './types';
 
 export * from './types';
+export type { LatencyModel } from './latency';
 export { applyDemoSetup, DEMO_SETUP } from './demo-setup';
 
 /** A running local Microsoft Entra + Graph calendar emulator (see docs/emulator.md). */
@@ -48,10 +50,24 @@ export interface MicrosoftEmulator {
   resetThrottling(): void;
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
+  /**
+   * Per-request latency (log-normal with this median and p99, seeded), or undefined for none.
+   * Graph requests hold their mailbox's concurrency slot for the whole latency.
+   */
+  setLatency(model: LatencyModel | undefined): void;
 }
 
-export async function startMicrosoftEmulator(options: { port?: number; host?: string } = {}): Promise<MicrosoftEmulator> {
+export interface MicrosoftEmulatorOptions {
+  port?: number;
+  host?: string;
+  /** Per-request latency from the start (default: none); see setLatency. */
+  latency?: LatencyModel;
+}
+
+export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions = {}): Promise<MicrosoftEmulator> {
+  if (options.latency) validateLatencyModel(options.latency);
   const ctx = new EmulatorContext();
+  ctx.latency.set(options.latency);
   const { key, cert } = await createLoopbackCertificate();
   const emulator = createFacade(ctx, cert, async () => {
     server.closeAllConnections();
@@ -110,6 +126,7 @@ function createFacade(ctx: EmulatorContext, caPem: string, close: () => Promise<
     resetThrottling: () => ctx.throttle.reset(),
     injectFault: (fault) => ctx.faults.add(fault),
     clearFaults: () => ctx.faults.clear(),
+    setLatency: (model) => ctx.latency.set(model),
   };
 }
 

@@ -31,6 +31,8 @@ const schemas = {
     concurrentPerMailbox: z.number().int().min(1).optional(), requestsPerWindow: z.number().int().min(1).optional(),
     windowMs: z.number().int().min(1).optional(), retryAfterSeconds: z.number().min(0).optional(),
   }),
+  latency: z.object({ medianMs: z.number().positive(), p99Ms: z.number().positive(), seed: z.number().int().optional() })
+    .refine((l) => l.p99Ms >= l.medianMs, { message: 'p99Ms must be >= medianMs', path: ['p99Ms'] }),
   fault: z.object({
     match: z.object({
       method: z.string().optional(), path: z.string().optional().describe('regular expression source'),
@@ -75,6 +77,8 @@ export function adminRouter(emulator: MicrosoftEmulator): express.Router {
     ok(res, { ok: true }, 201);
   });
   router.delete('/faults', (_req, res) => ok(res, emulator.clearFaults()));
+  router.put('/latency', (req, res) => ok(res, emulator.setLatency(schemas.latency.parse(req.body))));
+  router.delete('/latency', (_req, res) => ok(res, emulator.setLatency(undefined)));
   router.get('/calendar/:upn', (req, res) => {
     res.type('html').send(calendarPage(upn(req), emulator.events(upn(req))));
   });

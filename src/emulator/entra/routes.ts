@@ -71,7 +71,8 @@ function entraEndpoint(ctx: EmulatorContext, kind: string, tokenEndpoint: boolea
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === 'slow') await delay(fault.delayMs ?? 2000);
+    const serviceMs = (fault?.kind === 'slow' ? fault.delayMs ?? 2000 : 0) + (tokenEndpoint ? ctx.latency.sample() : 0);
+    if (serviceMs > 0) await delay(serviceMs);
     let status = 200;
     let body: object;
     try {
