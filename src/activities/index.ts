@@ -51,8 +51,12 @@ export function createActivities(deps: ActivityDeps) {
     heartbeat: () => heartbeat(),
     pause: (ms) => sleep(ms),
     signal: cancellationSignal(),
-    idempotencyScope: `${activityInfo().workflowExecution?.runId}/${activityInfo().activityId}`,
   });
+  /** A cancelled attempt reports its cancellation (not a classified failure), so Temporal sees it as such. */
+  const failure = (err: unknown): unknown => {
+    const signal = cancellationSignal();
+    return signal.aborted ? (signal.reason ?? err) : toFailure(err);
+  };
 
   return {
     async reconcile(input: {
@@ -65,7 +69,7 @@ export function createActivities(deps: ActivityDeps) {
         const mode = activityInfo().attempt > 1 ? 'full' : input.mode;
         return await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes }, syncDeps());
       } catch (err) {
-        throw toFailure(err);
+        throw failure(err);
       }
     },
 
@@ -73,7 +77,7 @@ export function createActivities(deps: ActivityDeps) {
       try {
         return await applyEventChanges(input.config, input.changes, syncDeps());
       } catch (err) {
-        throw toFailure(err);
+        throw failure(err);
       }
     },
 

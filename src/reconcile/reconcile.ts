@@ -146,7 +146,7 @@ export async function reconcileIntegration(
       customerId: config.customerId, desired, actual, options: mapping,
       guard: { maxDeleteShare: config.maxDeleteShare, force: options.force },
     });
-    const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
+    const outcome = await applyPlan(calendar, p);
 
     // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.
     // Events held back as newer than the feed are looked at again next time.

@@ -59,7 +59,7 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
 
   /** One activity attempt: a new idempotency scope, as the workflow gives each reconcile. */
   const reconcile = (cursor: ReconcileResult['cursor'] | null) =>
-    reconcileIntegration(config, cursor, { mode: 'auto', now }, world.deps(`attempt-${++attempt}`));
+    reconcileIntegration(config, cursor, { mode: 'auto', now }, world.deps());
 
   const live = (): SourceEvent[] => feed.bookings().filter((b) => !b.cancelled);
   const expected = () => live().map((b) => expectedView(b)).sort(byView);
@@ -211,13 +211,13 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
     // Not the token endpoint: MSAL turns a 429 there into a 60 s client-side block, not a retry.
     world.emu.injectFault({ match: { path: /^\/v1\.0\/users\// }, kind: '429', every: 2, times: Infinity, retryAfterSeconds: 0 });
 
-    const result = await reconcileWithRetries(config, null, { mode: 'auto', now }, world.deps('faults-attempt'));
+    const result = await reconcileWithRetries(config, null, { mode: 'auto', now }, world.deps());
     assert.ok(result.attempts >= 2, 'the lost responses failed the first attempt');
     assert.deepStrictEqual(owned(), expected());
     assert.ok(personal());
 
     // Still throttled, the next pass finds nothing to write.
-    const again = await reconcileWithRetries(config, result.cursor, { mode: 'full', now }, world.deps('faults-attempt-2'));
+    const again = await reconcileWithRetries(config, result.cursor, { mode: 'full', now }, world.deps());
     assert.deepStrictEqual([again.summary.created, again.summary.updated, again.summary.deleted, again.summary.unchanged], [0, 0, 0, 45]);
     assert.deepStrictEqual(owned(), expected());
   });
