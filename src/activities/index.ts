@@ -34,7 +34,8 @@ function toFailure(err: unknown): ApplicationFailure {
     message: e.message,
     type: e.code,
     nonRetryable: !e.transient,
-    details: [{ code: e.code, advice: e.advice }],
+    // retryAfterMs: the server's requested wait, for the workflow's own hold of pending changes.
+    details: [{ code: e.code, advice: e.advice, ...(e.retryAfterMs !== undefined && { retryAfterMs: Math.min(e.retryAfterMs, MAX_RETRY_DELAY_MS) }) }],
     nextRetryDelay: e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, MAX_RETRY_DELAY_MS) : undefined,
     // A customer's broken setup is an expected outcome, reported by the workflow, not a worker fault.
     category: e.transient ? undefined : ApplicationFailureCategory.BENIGN,

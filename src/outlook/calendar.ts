@@ -2,6 +2,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { GraphEventRead } from '../sync/graph-event';
 import { MARKER_PROPERTY_IDS, markerExpand, ownedEventsFilter, readMarker } from '../sync/marker';
 import { classifyGraphStatus, transientError } from './errors';
+import { parseRetryAfterMs } from './retry-after';
 
 /**
  * The default calendar of one mailbox, as the sync needs it: list the owned events, find one by
@@ -177,7 +178,8 @@ export class MailboxCalendar {
           if (response.status === 429 || response.status === 503 || response.status === 504) {
             retry.push({ index, request: requests[index] });
             const header = Object.entries(response.headers ?? {}).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-            waitMs = Math.max(waitMs, header !== undefined && Number.isFinite(Number(header)) ? Number(header) * 1000 : 2 ** round * 500);
+            // Seconds (fractional inside batches) or an HTTP date; without one, back off.
+            waitMs = Math.max(waitMs, parseRetryAfterMs(header) ?? 2 ** round * 500);
           } else {
             results[index] = { status: response.status, body: response.body };
           }

@@ -41,6 +41,7 @@ const schemas = {
     kind: z.enum(['429', '503', '504', 'slow', 'drop', 'lost-response']),
     times: z.number().int().min(1).optional(), every: z.number().int().min(1).optional(),
     delayMs: z.number().int().min(0).optional(), retryAfterSeconds: z.number().min(0).optional(),
+    retryAfterHttpDate: z.boolean().optional(),
   }),
 };
 

@@ -1,6 +1,6 @@
 import express, { Request, Response } from 'express';
 import { EmulatorContext } from '../context';
-import { delay } from '../faults';
+import { delay, retryAfterHeader } from '../faults';
 import { FaultSpec } from '../types';
 import { entraErrorBody, EntraError } from './errors';
 import { issueToken } from './token';
@@ -82,7 +82,7 @@ function entraEndpoint(ctx: EmulatorContext, kind: string, tokenEndpoint: boolea
       if (!(err instanceof EntraError)) throw err;
       status = err.status;
       body = entraErrorBody(err, correlationId);
-      if (fault?.retryAfterSeconds !== undefined) res.set('Retry-After', String(fault.retryAfterSeconds));
+      if (fault) res.set(retryAfterHeader(fault));
     }
     if (fault?.kind === 'lost-response') {
       req.socket.destroy();

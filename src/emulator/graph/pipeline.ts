@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EmulatorContext } from '../context';
-import { delay } from '../faults';
+import { delay, retryAfterHeader } from '../faults';
 import { FaultSpec } from '../types';
 import { authenticate, authorizeApplicationRead, authorizeDirectoryRead, authorizeMailbox } from './auth';
 import { executeBatch } from './batch';
@@ -95,10 +95,7 @@ async function serviceTime(ctx: EmulatorContext, slowMs: number): Promise<void> 
  */
 function applyFault(fault: FaultSpec | undefined, fate: ConnectionFate): number {
   if (!fault) return 0;
-  const retryAfter = (fallback?: number): Record<string, string> => {
-    const seconds = fault.retryAfterSeconds ?? fallback;
-    return seconds === undefined ? {} : { 'Retry-After': String(seconds) };
-  };
+  const retryAfter = (fallback?: number): Record<string, string> => retryAfterHeader(fault, fallback);
   switch (fault.kind) {
     case '429':
       throw new GraphHttpError(429, 'TooManyRequests', 'Please retry again later.', retryAfter(1));
