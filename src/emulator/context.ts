@@ -3,6 +3,7 @@ import { Directory } from './directory';
 import { createSigningKey, SigningKey } from './entra/signing-key';
 import { FaultInjector } from './faults';
 import { Latency } from './latency';
+import { DEFAULT_TOKEN_LIFETIME, type TokenLifetime } from './entra/token';
 import { Throttle } from './throttle';
 
 /** Everything the HTTP handlers share; `baseUrl` is known once the server listens. */
@@ -13,5 +14,6 @@ export class EmulatorContext {
   readonly faults = new FaultInjector();
   readonly throttle = new Throttle();
   readonly latency = new Latency();
+  tokenLifetime: TokenLifetime = { ...DEFAULT_TOKEN_LIFETIME };
   baseUrl = '';
 }

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { EmulatorContext } from './context';
 import { extendedPropertyKey, StoredEvent } from './graph/event-model';
 import { renderEvent } from './graph/event-view';
+import { DEFAULT_TOKEN_LIFETIME, type TokenLifetime, validateTokenLifetime } from './entra/token';
 import { type LatencyModel, validateLatencyModel } from './latency';
 import { createHttpApp } from './server';
 import { createLoopbackCertificate } from './tls';
@@ -14,6 +15,7 @@ import {
 
 export * from './types';
 export type { LatencyModel } from './latency';
+export type { TokenLifetime } from './entra/token';
 export { applyDemoSetup, DEMO_SETUP } from './demo-setup';
 
 /** A running local Microsoft Entra + Graph calendar emulator (see docs/emulator.md). */
@@ -55,6 +57,8 @@ export interface MicrosoftEmulator {
    * Graph requests hold their mailbox's concurrency slot for the whole latency.
    */
   setLatency(model: LatencyModel | undefined): void;
+  /** Access-token lifetimes drawn from this range (seconds); undefined = Entra's default 60-90 minutes. */
+  setTokenLifetime(range: TokenLifetime | undefined): void;
 }
 
 export interface MicrosoftEmulatorOptions {
@@ -127,6 +131,10 @@ function createFacade(ctx: EmulatorContext, caPem: string, close: () => Promise<
     injectFault: (fault) => ctx.faults.add(fault),
     clearFaults: () => ctx.faults.clear(),
     setLatency: (model) => ctx.latency.set(model),
+    setTokenLifetime: (range) => {
+      if (range) validateTokenLifetime(range);
+      ctx.tokenLifetime = { ...(range ?? DEFAULT_TOKEN_LIFETIME) };
+    },
   };
 }
 

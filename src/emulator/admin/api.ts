@@ -33,6 +33,8 @@ const schemas = {
   }),
   latency: z.object({ medianMs: z.number().positive(), p99Ms: z.number().positive(), seed: z.number().int().optional() })
     .refine((l) => l.p99Ms >= l.medianMs, { message: 'p99Ms must be >= medianMs', path: ['p99Ms'] }),
+  tokenLifetime: z.object({ minSeconds: z.number().int().min(1), maxSeconds: z.number().int().min(1) })
+    .refine((l) => l.maxSeconds >= l.minSeconds, { message: 'maxSeconds must be >= minSeconds', path: ['maxSeconds'] }),
   fault: z.object({
     match: z.object({
       method: z.string().optional(), path: z.string().optional().describe('regular expression source'),
@@ -80,6 +82,8 @@ export function adminRouter(emulator: MicrosoftEmulator): express.Router {
   router.delete('/faults', (_req, res) => ok(res, emulator.clearFaults()));
   router.put('/latency', (req, res) => ok(res, emulator.setLatency(schemas.latency.parse(req.body))));
   router.delete('/latency', (_req, res) => ok(res, emulator.setLatency(undefined)));
+  router.put('/token-lifetime', (req, res) => ok(res, emulator.setTokenLifetime(schemas.tokenLifetime.parse(req.body))));
+  router.delete('/token-lifetime', (_req, res) => ok(res, emulator.setTokenLifetime(undefined)));
   router.get('/calendar/:upn', (req, res) => {
     res.type('html').send(calendarPage(upn(req), emulator.events(upn(req))));
   });

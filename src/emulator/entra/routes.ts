@@ -3,7 +3,7 @@ import { EmulatorContext } from '../context';
 import { delay, retryAfterHeader } from '../faults';
 import { FaultSpec } from '../types';
 import { entraErrorBody, EntraError } from './errors';
-import { issueToken } from './token';
+import { drawTokenLifetime, issueToken } from './token';
 
 /**
  * The Entra endpoints MSAL uses with a custom authority (graph-facts §2.2): OpenID configuration,
@@ -57,6 +57,7 @@ export function entraRouter(ctx: EmulatorContext): express.Router {
       tenant: String(req.params.tenant),
       form: (req.body ?? {}) as Record<string, string>,
       authorization: req.headers.authorization,
+      lifetimeSeconds: drawTokenLifetime(ctx.tokenLifetime),
     })));
 
   return router;
