@@ -172,7 +172,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           if (--feedFaults[a.customer] === 0) stack.feeds[a.customer].setFault(null);
         });
       } else if (a.fault === 'delta-expired') {
-        stack.microsoft.expireDeltaTokens(stack.mailboxes[a.customer]);
+        stack.microsoft.expireDeltaTokens(stack.mailboxes[a.customer], a.deltaShape);
       } else if (a.fault === 'worker-kill') {
         if (!(await stack.killWorker())) return void count(skipped, a.fault);
         later(a.durationMs, () => stack.startWorker());

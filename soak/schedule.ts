@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DELTA_EXPIRY_SHAPES, type DeltaExpiryShape } from '../src/emulator/graph/mailbox';
 import { seededRandom } from '../src/emulator/latency';
 
 /**
@@ -48,6 +49,8 @@ export type FaultAction = {
   customer: number;
   /** Retry-After for 429/503/token faults, in seconds (fractions included, as Graph sends in batches). */
   retryAfterSeconds: number;
+  /** How an expired delta link is answered (delta-expired). */
+  deltaShape: DeltaExpiryShape;
 };
 
 export type Action = BookingAction | PersonAction | FaultAction;
@@ -116,6 +119,7 @@ export function makeSchedule(options: ScheduleOptions): Schedule {
       at: Math.round(at), kind: 'fault', fault, durationMs: Math.min(durationMs, end - Math.round(at)),
       customer: Math.floor(random() * options.customers),
       retryAfterSeconds: Math.round(between(0.2, 3) * 10) / 10,
+      deltaShape: pick(DELTA_EXPIRY_SHAPES),
     });
   }
 

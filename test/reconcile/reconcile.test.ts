@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
-import type { GraphEvent } from '../../src/emulator';
+import { DELTA_EXPIRY_SHAPES, type GraphEvent } from '../../src/emulator';
 import { SyncError } from '../../src/outlook/errors';
 import { reconcileIntegration } from '../../src/reconcile/reconcile';
 import type { ReconcileResult } from '../../src/reconcile/summary';
@@ -177,17 +177,19 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
     assert.deepStrictEqual(owned(), expected());
   });
 
-  it('falls back to a full pass without writes when the delta token has expired', async () => {
-    await setUp('expired-delta', sampleBookings(now, 20));
-    const first = await reconcile(null);
-    world.emu.expireDeltaTokens(mailbox);
-    world.emu.resetCounters();
-    const fallback = await reconcile(first.cursor);
-    assert.deepStrictEqual([fallback.summary.kind, fallback.summary.unchanged], ['full', 20]);
-    assert.equal(graphWrites(world.emu.requests), 0);
-    assert.notEqual(fallback.cursor.deltaLink, first.cursor.deltaLink);
-    await assertQuietReconcile(fallback.cursor);
-    assert.deepStrictEqual(owned(), expected());
+  DELTA_EXPIRY_SHAPES.forEach((shape, i) => {
+    it(`falls back to a full pass without writes when the delta token has expired (${shape})`, async () => {
+      await setUp(`expired-delta-${i}`, sampleBookings(now, 20));
+      const first = await reconcile(null);
+      world.emu.expireDeltaTokens(mailbox, shape);
+      world.emu.resetCounters();
+      const fallback = await reconcile(first.cursor);
+      assert.deepStrictEqual([fallback.summary.kind, fallback.summary.unchanged], ['full', 20]);
+      assert.equal(graphWrites(world.emu.requests), 0);
+      assert.notEqual(fallback.cursor.deltaLink, first.cursor.deltaLink);
+      await assertQuietReconcile(fallback.cursor);
+      assert.deepStrictEqual(owned(), expected());
+    });
   });
 
   it('re-sends a create batch whose response was lost, and the transactionId keeps it from duplicating', async () => {

@@ -2,6 +2,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { GraphHttpError, graphErrorBody } from '../graph/errors';
 import type { MicrosoftEmulator } from '../index';
+import { DELTA_EXPIRY_SHAPES } from '../graph/mailbox';
 import { RBAC_CALENDAR_ROLES } from '../types';
 import { calendarPage } from './calendar-page';
 
@@ -68,7 +69,8 @@ export function adminRouter(emulator: MicrosoftEmulator): express.Router {
     emulator.personDeleteEvent(upn(req), String(req.params.id));
     res.status(204).end();
   });
-  router.post('/mailboxes/:upn/expire-delta-tokens', (req, res) => ok(res, emulator.expireDeltaTokens(upn(req))));
+  router.post('/mailboxes/:upn/expire-delta-tokens', (req, res) =>
+    ok(res, emulator.expireDeltaTokens(upn(req), z.object({ shape: z.enum(DELTA_EXPIRY_SHAPES).optional() }).parse(req.body ?? {}).shape)));
   router.get('/requests', (_req, res) => ok(res, emulator.requests));
   router.delete('/requests', (_req, res) => ok(res, emulator.resetCounters()));
   router.put('/throttling', (req, res) => ok(res, emulator.setThrottling(schemas.throttling.parse(req.body))));
