@@ -7,7 +7,7 @@ import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { TokenProvider } from '../outlook/token';
 import { applyEventChanges } from '../reconcile/apply-changes';
 import type { SyncDeps } from '../reconcile/mailbox-session';
-import { reconcileIntegration } from '../reconcile/reconcile';
+import { isReconcileProgress, reconcileIntegration, type ReconcileProgress } from '../reconcile/reconcile';
 import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
 import type { SecretStore } from '../secrets/store';
 import type { EventChange } from '../winearound/notification';
@@ -45,14 +45,22 @@ function toFailure(err: unknown): ApplicationFailure {
 export function createActivities(deps: ActivityDeps) {
   // One token cache for the worker's life: tokens are reused across activities until near expiry.
   const tokens = new TokenProvider(deps.endpoints);
-  const syncDeps = (): SyncDeps => ({
-    secrets: deps.secrets,
-    endpoints: deps.endpoints,
-    tokens,
-    heartbeat: () => heartbeat(),
-    pause: (ms) => sleep(ms),
-    signal: cancellationSignal(),
-  });
+  const syncDeps = (): SyncDeps => {
+    // Every heartbeat repeats the latest progress: Temporal keeps only the last details.
+    let details: ReconcileProgress | undefined;
+    return {
+      secrets: deps.secrets,
+      endpoints: deps.endpoints,
+      tokens,
+      heartbeat: () => heartbeat(details),
+      progress: (progress) => {
+        details = progress;
+        heartbeat(details);
+      },
+      pause: (ms) => sleep(ms),
+      signal: cancellationSignal(),
+    };
+  };
   /** A cancelled attempt reports its cancellation (not a classified failure), so Temporal sees it as such. */
   const failure = (err: unknown): unknown => {
     const signal = cancellationSignal();
@@ -66,9 +74,12 @@ export function createActivities(deps: ActivityDeps) {
       recentDeletes?: Record<string, number>;
     }): Promise<ReconcileResult> {
       try {
-        // A retry after a failure starts with a full pass: the failed one may have written part of its plan.
-        const mode = activityInfo().attempt > 1 ? 'full' : input.mode;
-        return await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes }, syncDeps());
+        // A retry after a failure compares in full (the failed attempt may have written part of its
+        // plan), or, when that attempt got as far as writing, does only the writes it had left.
+        const { attempt, heartbeatDetails } = activityInfo();
+        const mode = attempt > 1 ? 'full' : input.mode;
+        const resume = attempt > 1 && isReconcileProgress(heartbeatDetails) ? heartbeatDetails : undefined;
+        return await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes, resume }, syncDeps());
       } catch (err) {
         throw failure(err);
       }

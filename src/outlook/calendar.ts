@@ -153,8 +153,9 @@ export class MailboxCalendar {
    * Runs requests as JSON batches of 20, one batch at a time (Outlook runs up to 4 items of a
    * batch in parallel, which is the mailbox's concurrency limit). Throttled or unavailable items
    * are sent again after their Retry-After; results come back in the order of `requests`.
+   * `onBatchDone` hears the indices of each block of 20 once all of them are answered.
    */
-  async execute(requests: BatchRequest[]): Promise<BatchResult[]> {
+  async execute(requests: BatchRequest[], onBatchDone?: (indices: number[]) => void): Promise<BatchResult[]> {
     const results: BatchResult[] = new Array(requests.length);
     for (let offset = 0; offset < requests.length; offset += BATCH_SIZE) {
       let todo = requests.slice(offset, offset + BATCH_SIZE).map((request, i) => ({ index: offset + i, request }));
@@ -190,6 +191,7 @@ export class MailboxCalendar {
         if (retry.length) await this.pause(waitMs);
         todo = retry;
       }
+      onBatchDone?.(requests.slice(offset, offset + BATCH_SIZE).map((_, i) => offset + i));
     }
     return results;
   }

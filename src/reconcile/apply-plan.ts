@@ -24,8 +24,9 @@ const REJECTED = new Set([400, 409, 412, 422]);
  * version, from a retry or from another activity (after a schedule-to-close timeout, or alongside
  * an abandoned attempt whose last request still landed), is de-duplicated by Graph.
  */
-export async function applyPlan(calendar: MailboxCalendar, plan: Plan): Promise<ApplyOutcome> {
+export async function applyPlan(calendar: MailboxCalendar, plan: Plan, onApplied?: (sourceIds: string[]) => void): Promise<ApplyOutcome> {
   const kinds: ('create' | 'update' | 'delete')[] = [];
+  const sourceIds = [...plan.creates, ...plan.updates, ...plan.deletes].map((item) => item.sourceId);
   const requests: BatchRequest[] = [];
   const graphIds: (string | undefined)[] = [];
   for (const c of plan.creates) {
@@ -45,7 +46,7 @@ export async function applyPlan(calendar: MailboxCalendar, plan: Plan): Promise<
   }
 
   const outcome: ApplyOutcome = { created: 0, updated: 0, deleted: 0, rejected: 0, written: new Map(), deletedIds: new Set(), vanished: false };
-  const results = await calendar.execute(requests);
+  const results = await calendar.execute(requests, onApplied && ((done) => onApplied(done.map((i) => sourceIds[i]))));
   results.forEach((result, i) => {
     const kind = kinds[i];
     const ok = result.status >= 200 && result.status < 300;

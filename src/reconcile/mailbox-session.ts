@@ -5,6 +5,7 @@ import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { classifyError, classifyTokenError, configError, type SyncError } from '../outlook/errors';
 import { createGraphClient } from '../outlook/graph-client';
 import type { TokenProvider } from '../outlook/token';
+import type { ReconcileProgress } from './reconcile';
 import type { SyncSummary } from './summary';
 
 /** What a sync needs from its host (the worker's activities, the bench, the diagnose CLI). */
@@ -18,6 +19,8 @@ export interface SyncDeps {
   pause?: (ms: number) => Promise<void>;
   /** The caller gave up (an activity's cancellation): every Graph request and the feed fetch abort. */
   signal?: AbortSignal;
+  /** Records a full pass's progress (an activity heartbeats it as details, for its next attempt). */
+  progress?: (progress: ReconcileProgress) => void;
 }
 
 /** One sync's connection to one mailbox, with the requests it made counted by destination. */
