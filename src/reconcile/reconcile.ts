@@ -243,8 +243,9 @@ export async function reconcileIntegration(
     const { calendar, requests } = session;
     const ids = new Set(resume.pending);
     const { desired: all, compare } = basisOf(feed);
-    const desired = all.filter((e) => ids.has(e.id));
     const found = await calendar.findBySource([...ids]);
+    // An id Graph refused to look up is left alone (absent from `found`), never created blindly.
+    const desired = all.filter((e) => found.has(e.id));
     const { actual, tooNew } = compare([...found.values()].flat());
     // The failed attempt's plan already passed the safety guard on the whole calendar.
     const p = plan({ customerId: config.customerId, desired, actual, options: mapping, guard: { force: true } });
