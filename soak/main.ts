@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     console.log('skipped (the target was not there at that moment):');
     for (const [kind, n] of Object.entries(report.skipped)) console.log(`  ${kind.padEnd(28)} ${n}`);
   }
+  for (const [kind, n] of Object.entries(report.observed)) if (n) console.log(`observed: ${kind} ${n}×`);
   console.log('\nchecks:');
   for (const check of report.checks) console.log(`  ${check.ok ? '✔' : '✘'} ${check.name}${check.detail ? ` — ${check.detail}` : ''}`);
   console.log(report.ok

@@ -31,6 +31,8 @@ export interface SoakReport {
   actions: number;
   injected: Record<string, number>;
   skipped: Record<string, number>;
+  /** What happened on its own: e.g. the worker exiting (started while the server was down) and restarted. */
+  observed: Record<string, number>;
   checks: CheckResult[];
   /** ms from the faults stopping to all checks passing (undefined: they never all passed). */
   convergedAfterMs?: number;
@@ -228,7 +230,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     return {
       seed: options.seed, customers: options.customers, minutes: options.minutes, scheduleDigest: schedule.digest,
-      actions: schedule.actions.length, injected, skipped, checks, convergedAfterMs, ok: convergedAfterMs !== undefined,
+      actions: schedule.actions.length, injected, skipped, observed: { 'worker exited and was restarted': stack.workerRestarts },
+      checks, convergedAfterMs, ok: convergedAfterMs !== undefined,
       workerLog: stack.workerLog,
     };
   } finally {

@@ -44,6 +44,8 @@ export interface Stack {
   serverRunning(): boolean;
   /** Where the worker's stderr goes. */
   workerLog: string;
+  /** Times the worker exited on its own and was restarted, as a supervisor would. */
+  readonly workerRestarts: number;
   close(): Promise<void>;
 }
 
@@ -84,10 +86,20 @@ export async function startStack(customers: number): Promise<Stack> {
   const workerLog = join(dir, 'worker.log');
   const log: WriteStream = createWriteStream(workerLog, { flags: 'a' });
   let worker: ChildProcess | undefined;
+  let closing = false;
+  let unexpectedExits = 0;
   const startWorker = () => {
-    worker = spawn(process.execPath, [require.resolve('../src/worker')], { stdio: ['ignore', 'pipe', 'pipe'], env: workerEnv });
-    worker.stdout!.pipe(log, { end: false });
-    worker.stderr!.pipe(log, { end: false });
+    const child = spawn(process.execPath, [require.resolve('../src/worker')], { stdio: ['ignore', 'pipe', 'pipe'], env: workerEnv });
+    worker = child;
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    // A supervisor's job (systemd, Kubernetes, compose `restart:`): a worker that exits on its own,
+    // e.g. started while the Temporal server was down, is started again.
+    child.once('exit', (_code, signal) => {
+      if (closing || signal === 'SIGKILL' || worker !== child) return;
+      unexpectedExits += 1;
+      setTimeout(() => { if (!closing && worker === child) startWorker(); }, 1000);
+    });
   };
   const exited = (child: ChildProcess) =>
     new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
@@ -102,6 +114,9 @@ export async function startStack(customers: number): Promise<Stack> {
 
   return {
     microsoft, feeds, mailboxes, client, taskQueue, webhookUrl, workerLog,
+    get workerRestarts() {
+      return unexpectedExits;
+    },
     async killWorker() {
       if (!worker || worker.exitCode !== null || worker.signalCode !== null) return false;
       const child = worker;
@@ -121,6 +136,7 @@ export async function startStack(customers: number): Promise<Stack> {
     startServer,
     serverRunning: () => server !== undefined,
     async close() {
+      closing = true;
       await new Promise((r) => webhook.close(r));
       if (worker && worker.exitCode === null && worker.signalCode === null) {
         const child = worker;
