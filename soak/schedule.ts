@@ -109,8 +109,8 @@ export function makeSchedule(options: ScheduleOptions): Schedule {
 
   // Faults, one every 4-9 s, spread over the whole chaos phase; each kind at least once when time allows.
   const order: FaultName[] = [...FAULTS];
-  for (let at = between(2000, 5000), i = 0; at < end - 3000; at += between(4000, 9000), i++) {
-    const fault = i < order.length ? order.splice(Math.floor(random() * order.length), 1)[0] : pick(FAULTS);
+  for (let at = between(2000, 5000); at < end - 3000; at += between(4000, 9000)) {
+    const fault = order.length > 0 ? order.splice(Math.floor(random() * order.length), 1)[0] : pick(FAULTS);
     const durationMs = Math.round(
       fault === 'worker-kill' ? between(2000, 8000)
         : fault === 'server-restart' ? between(1000, 4000)
