@@ -8,7 +8,7 @@ import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { TokenProvider } from '../outlook/token';
 import { applyEventChanges } from '../reconcile/apply-changes';
 import type { FeedLimits, SyncDeps } from '../reconcile/mailbox-session';
-import { reconcileIntegration } from '../reconcile/reconcile';
+import { isReconcileProgress, reconcileIntegration, type ReconcileProgress } from '../reconcile/reconcile';
 import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
 import type { SecretStore } from '../secrets/store';
 import type { EventChange } from '../winearound/notification';
@@ -38,7 +38,8 @@ function toFailure(err: unknown): ApplicationFailure {
     message: e.message,
     type: e.code,
     nonRetryable: !e.transient,
-    details: [{ code: e.code, advice: e.advice }],
+    // retryAfterMs: the server's requested wait, for the workflow's own hold of pending changes.
+    details: [{ code: e.code, advice: e.advice, ...(e.retryAfterMs !== undefined && { retryAfterMs: Math.min(e.retryAfterMs, MAX_RETRY_DELAY_MS) }) }],
     nextRetryDelay: e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, MAX_RETRY_DELAY_MS) : undefined,
     // A customer's broken setup is an expected outcome, reported by the workflow, not a worker fault.
     category: e.transient ? undefined : ApplicationFailureCategory.BENIGN,
@@ -52,21 +53,33 @@ export function createActivities(deps: ActivityDeps) {
   const metrics = deps.metrics ?? noMetrics;
   // One token cache for the worker's life: tokens are reused across activities until near expiry.
   const tokens = new TokenProvider(deps.endpoints, metrics);
-  const syncDeps = (): SyncDeps => ({
-    secrets: deps.secrets,
-    endpoints: deps.endpoints,
-    tokens,
-    heartbeat: () => heartbeat(),
-    // Only waits between throttled $batch rounds come here.
-    pause: (ms) => {
-      metrics.throttleWaited('batch', ms);
-      return sleep(ms);
-    },
-    signal: cancellationSignal(),
-    idempotencyScope: `${activityInfo().workflowExecution?.runId}/${activityInfo().activityId}`,
-    feed: deps.feed,
-    metrics,
-  });
+  const syncDeps = (): SyncDeps => {
+    // Every heartbeat repeats the latest progress: Temporal keeps only the last details.
+    let details: ReconcileProgress | undefined;
+    return {
+      secrets: deps.secrets,
+      endpoints: deps.endpoints,
+      tokens,
+      heartbeat: () => heartbeat(details),
+      progress: (progress) => {
+        details = progress;
+        heartbeat(details);
+      },
+      // Only waits between throttled $batch rounds come here.
+      pause: (ms) => {
+        metrics.throttleWaited('batch', ms);
+        return sleep(ms);
+      },
+      signal: cancellationSignal(),
+      feed: deps.feed,
+      metrics,
+    };
+  };
+  /** A cancelled attempt reports its cancellation (not a classified failure), so Temporal sees it as such. */
+  const failure = (err: unknown): unknown => {
+    const signal = cancellationSignal();
+    return signal.aborted ? (signal.reason ?? err) : toFailure(err);
+  };
 
   /** Runs one sync, counting it by kind and outcome, and turns its error into a Temporal failure. */
   async function counted<T extends { kind: SyncKind }>(kind: SyncKind, sync: () => Promise<T>): Promise<T> {
@@ -76,10 +89,10 @@ export function createActivities(deps: ActivityDeps) {
       metrics.syncFinished(result.kind, 'ok', Date.now() - startedAt);
       return result;
     } catch (err) {
-      const failure = toFailure(err);
-      const outcome = cancellationSignal().aborted ? 'cancelled' : failure.nonRetryable ? 'config' : 'transient';
+      const thrown = failure(err);
+      const outcome = cancellationSignal().aborted ? 'cancelled' : thrown instanceof ApplicationFailure && thrown.nonRetryable ? 'config' : 'transient';
       metrics.syncFinished(kind, outcome, Date.now() - startedAt);
-      throw failure;
+      throw thrown;
     }
   }
 
@@ -90,10 +103,14 @@ export function createActivities(deps: ActivityDeps) {
       recentDeletes?: Record<string, number>;
       recentUpserts?: Record<string, number>;
     }): Promise<ReconcileResult> {
-      // A retry after a failure starts with a full pass: the failed one may have written part of its plan.
-      const mode = activityInfo().attempt > 1 ? 'full' : input.mode;
+      // A retry after a failure compares in full (the failed attempt may have written part of its
+      // plan), or, when that attempt got as far as writing, does only the writes it had left.
+      const { attempt, heartbeatDetails } = activityInfo();
+      const mode = attempt > 1 ? 'full' : input.mode;
+      const resume = attempt > 1 && isReconcileProgress(heartbeatDetails) ? heartbeatDetails : undefined;
       const result = await counted(mode === 'full' ? 'full' : 'incremental', async () => {
-        const r = await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes, recentUpserts: input.recentUpserts }, syncDeps());
+        const options = { mode, force: input.force, recentDeletes: input.recentDeletes, recentUpserts: input.recentUpserts, resume };
+        const r = await reconcileIntegration(input.config, input.cursor, options, syncDeps());
         return { kind: r.summary.kind, r };
       });
       return result.r;

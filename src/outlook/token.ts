@@ -3,6 +3,8 @@ import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import type { ClientCredential } from '../secrets/credential';
 import { noMetrics, type TokenMetrics } from '../metrics/recorder';
 import { knownAuthoritiesFor, type MicrosoftEndpoints } from './endpoints';
+import { classifyTokenError } from './errors';
+import { RetryAfterAwareNetwork } from './token-network';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -24,18 +26,23 @@ export interface AccessToken {
  * A rotated secret gets a new client; tokens never leave the worker.
  */
 export class TokenProvider {
-  private readonly clients = new Map<string, ConfidentialClientApplication>();
+  private readonly clients = new Map<string, { app: ConfidentialClientApplication; network: RetryAfterAwareNetwork }>();
 
   constructor(
     private readonly endpoints: MicrosoftEndpoints,
     private readonly metrics: TokenMetrics = noMetrics,
   ) {}
 
+  /** A token, or a SyncError (classifyTokenError) carrying the token endpoint's Retry-After. */
   async acquire(credentials: AppCredentials): Promise<AccessToken> {
-    const result = await this.clientFor(credentials).acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] }).catch((err: unknown) => {
+    const { app, network } = this.clientFor(credentials);
+    let result;
+    try {
+      result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
+    } catch (err) {
       this.metrics.tokenAcquired('error');
-      throw err;
-    });
+      throw classifyTokenError(err, network.retryAfterMs());
+    }
     if (!result?.accessToken) {
       this.metrics.tokenAcquired('error');
       throw new Error('The token endpoint answered without an access token.');
@@ -44,13 +51,14 @@ export class TokenProvider {
     return { token: result.accessToken, fromCache: result.fromCache };
   }
 
-  private clientFor({ tenantId, clientId, credential }: AppCredentials): ConfidentialClientApplication {
+  private clientFor({ tenantId, clientId, credential }: AppCredentials) {
     const material = credential.kind === 'secret' ? credential.secret : `${credential.privateKey}${credential.certificateChain}`;
     const secretDigest = createHash('sha256').update(material).digest('base64url');
     const key = `${tenantId}|${clientId}|${secretDigest}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new ConfidentialClientApplication({
+      const network = new RetryAfterAwareNetwork();
+      const app = new ConfidentialClientApplication({
         auth: {
           clientId,
           // A certificate signs a client assertion (PS256, x5t#S256 header, x5c chain): Microsoft's recommended credential.
@@ -61,8 +69,9 @@ export class TokenProvider {
           knownAuthorities: knownAuthoritiesFor(this.endpoints.authorityHost),
         },
         // MSAL logs PII only when asked; keep it off and quiet.
-        system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
+        system: { networkClient: network, loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
       });
+      client = { app, network };
       this.clients.set(key, client);
     }
     return client;

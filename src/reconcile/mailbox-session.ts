@@ -7,6 +7,7 @@ import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { classifyError, classifyTokenError, configError, type SyncError } from '../outlook/errors';
 import { createGraphClient } from '../outlook/graph-client';
 import type { TokenProvider } from '../outlook/token';
+import type { ReconcileProgress } from './reconcile';
 import type { SyncSummary } from './summary';
 
 /** What a sync needs from its host (the worker's activities, the bench, the diagnose CLI). */
@@ -18,17 +19,14 @@ export interface SyncDeps {
   heartbeat?: () => void;
   /** A cancellable sleep (the activity's), for waits between throttled batch rounds. */
   pause?: (ms: number) => Promise<void>;
+  /** The caller gave up (an activity's cancellation): every Graph request and the feed fetch abort. */
   signal?: AbortSignal;
-  /**
-   * Scopes create idempotency: the same on every retry of one attempt to sync (an activity's
-   * retries), different for the next one, so that an event a person deleted can be created again
-   * rather than de-duplicated against the deleted one.
-   */
-  idempotencyScope: string;
   /** Limits of the feed read (the worker's WA_FEED_MAX_BYTES, WA_FEED_PARSE_BUDGET_MS); defaults when absent. */
   feed?: FeedLimits;
   /** Where Graph answers, throttling waits and feed fetches are counted (the worker's Prometheus metrics). */
   metrics?: MetricsRecorder;
+  /** Records a full pass's progress (an activity heartbeats it as details, for its next attempt). */
+  progress?: (progress: ReconcileProgress) => void;
 }
 
 export interface FeedLimits {
@@ -77,6 +75,7 @@ export async function openMailboxSession(config: IntegrationConfig, deps: SyncDe
     getAccessToken,
     resendOnStaleConnection: true,
     metrics: deps.metrics,
+    signal: deps.signal,
     onRequest: () => {
       requests.graph += 1;
       deps.heartbeat?.();

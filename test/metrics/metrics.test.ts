@@ -29,7 +29,7 @@ describe('metrics: counted where the I/O happens (real Graph client, MSAL, feed 
   it('counts Graph answers by status, throttling and the wait, feed fetches by outcome, token sources', async () => {
     const metrics = createPrometheusMetrics();
     const endpoints = { authorityHost: world.emu.baseUrl, graphBaseUrl: world.emu.baseUrl };
-    const deps = { ...world.deps('metrics-1'), tokens: new TokenProvider(endpoints, metrics), metrics };
+    const deps = { ...world.deps(), tokens: new TokenProvider(endpoints, metrics), metrics };
     const config = configFor({ customerId: 'metrics', mailbox: world.addMailbox('metrics'), feedUrl: feed.url('metrics') });
     world.emu.injectFault({ match: { path: /\$batch/ }, kind: '429', retryAfterSeconds: 1, times: 1 });
     const first = await reconcileIntegration(config, null, { mode: 'full' }, deps);
@@ -49,7 +49,7 @@ describe('metrics: counted where the I/O happens (real Graph client, MSAL, feed 
   it('counts a failed feed fetch by its error code, and a token failure', async () => {
     const metrics = createPrometheusMetrics();
     const endpoints = { authorityHost: world.emu.baseUrl, graphBaseUrl: world.emu.baseUrl };
-    const deps = { ...world.deps('metrics-2'), tokens: new TokenProvider(endpoints, metrics), metrics };
+    const deps = { ...world.deps(), tokens: new TokenProvider(endpoints, metrics), metrics };
     const mailbox = world.addMailbox('metrics-errors');
     await assert.rejects(reconcileIntegration(configFor({ customerId: 'm2', mailbox, feedUrl: `${feed.baseUrl}/feeds/unknown.ics` }), null, { mode: 'full' }, deps));
     await assert.rejects(reconcileIntegration(configFor({ customerId: 'm3', mailbox, feedUrl: feed.url('m3'), secretRef: 'cantina-oro-wrong' }), null, { mode: 'full' }, deps));
