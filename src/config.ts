@@ -48,6 +48,7 @@ const envSchema = z
       .optional(),
     WA_CODEC_PORT: port.optional(),
     WA_CODEC_CORS_ORIGIN: z.url().default('http://localhost:8233'),
+    WA_STATS_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100 (ms between "Worker stats" log lines)').optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   })
   .refine((e) => !e.TEMPORAL_TLS_CERT === !e.TEMPORAL_TLS_KEY, {
@@ -110,5 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     secretsFile: e.WA_SECRETS_FILE,
     webhook: { port: e.WA_WEBHOOK_PORT, secret: e.WA_WEBHOOK_SECRET },
     logLevel: e.LOG_LEVEL,
+    /** Log a "Worker stats" line this often (ms); unset: never. */
+    statsIntervalMs: e.WA_STATS_INTERVAL_MS,
   };
 }

@@ -12,6 +12,7 @@ import { startCodecServer } from './temporal/codec-server';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { dataConverterFor } from './temporal/encryption';
 import { startWebhookServer } from './webhook/server';
+import { logWorkerStats } from './worker-stats';
 
 /**
  * The worker: runs every customer's integration workflow and its activities. Without
@@ -68,7 +69,9 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       const { port } = webhook.address() as { port: number };
       webhookUrl = `http://127.0.0.1:${port}/webhooks/winearound`;
     }
+    const stopStats = config.statsIntervalMs ? logWorkerStats(worker, logger, config.statsIntervalMs) : undefined;
     const done = worker.run().finally(async () => {
+      stopStats?.();
       for (const server of [webhook, codecServer]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
       await connection.close();
       await devServer?.stop();

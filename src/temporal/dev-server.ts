@@ -26,6 +26,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server process (absent when the SDK downloaded and runs it), e.g. for the fleet bench's RSS and CPU. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -130,5 +132,5 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stopChild(child);
     throw new Error(`${(err as Error).message}\nServer log (last lines):\n${recentLog}`);
   }
-  return { address, uiUrl: uiPort === false ? undefined : `http://localhost:${uiPort}`, stop: () => stopChild(child) };
+  return { address, uiUrl: uiPort === false ? undefined : `http://localhost:${uiPort}`, pid: child.pid, stop: () => stopChild(child) };
 }

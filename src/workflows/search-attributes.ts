@@ -4,4 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const customerIdKey = defineSearchAttributeKey('WaCustomerId', SearchAttributeType.KEYWORD);
 export const integrationStatusKey = defineSearchAttributeKey('WaIntegrationStatus', SearchAttributeType.KEYWORD);
 
-export const projectSearchAttributes = [customerIdKey, integrationStatusKey];
+/** The code of the integration's last error (empty once a sync succeeds), to filter the fleet by it. */
+export const errorCodeKey = defineSearchAttributeKey('WaErrorCode', SearchAttributeType.KEYWORD);
+
+export const projectSearchAttributes = [customerIdKey, integrationStatusKey, errorCodeKey];

@@ -49,7 +49,7 @@ describe('docker-compose.yml', () => {
       assert.equal(check.status, 0, `${script}: ${check.stderr}`);
     }
     const namespaceScript = readFileSync(path.join(scriptsDir, 'create-namespace.sh'), 'utf8');
-    for (const attribute of ['WaCustomerId', 'WaIntegrationStatus']) {
+    for (const attribute of ['WaCustomerId', 'WaIntegrationStatus', 'WaErrorCode']) {
       assert.match(namespaceScript, new RegExp(`--name ${attribute} --type Keyword`));
     }
   });

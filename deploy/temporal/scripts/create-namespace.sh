@@ -38,4 +38,5 @@ fi
 # Same names as the dev server registers for `npm start` (issue 2, item 3).
 retry "search attributes in $TEMPORAL_NAMESPACE" ns search-attribute create \
   --name WaCustomerId --type Keyword \
-  --name WaIntegrationStatus --type Keyword
+  --name WaIntegrationStatus --type Keyword \
+  --name WaErrorCode --type Keyword
