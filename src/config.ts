@@ -48,6 +48,9 @@ const envSchema = z
       .optional(),
     WA_CODEC_PORT: port.optional(),
     WA_CODEC_CORS_ORIGIN: z.url().default('http://localhost:8233'),
+    WA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0, 'must be 0 (no cache) or more').optional(),
+    WA_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2, 'must be at least 2').optional(),
+    WA_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1, 'must be at least 1').optional(),
     WA_STATS_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100 (ms between "Worker stats" log lines)').optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   })
@@ -111,6 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     secretsFile: e.WA_SECRETS_FILE,
     webhook: { port: e.WA_WEBHOOK_PORT, secret: e.WA_WEBHOOK_SECRET },
     logLevel: e.LOG_LEVEL,
+    /** SDK worker sizing; unset: the defaults in src/worker.ts (see docs/benchmark.md for why). */
+    worker: {
+      maxCachedWorkflows: e.WA_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTasks: e.WA_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivities: e.WA_MAX_CONCURRENT_ACTIVITIES,
+    },
     /** Log a "Worker stats" line this often (ms); unset: never. */
     statsIntervalMs: e.WA_STATS_INTERVAL_MS,
   };

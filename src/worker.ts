@@ -61,6 +61,7 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
       dataConverter,
       // In-flight Graph calls get time to finish before activities are cancelled.
       shutdownGraceTime: '20 seconds',
+      ...workerSizing(config.worker),
     });
     let webhookUrl: string | undefined;
     if (config.webhook.port !== undefined && config.webhook.secret) {
@@ -83,6 +84,15 @@ export async function startService(config: ServiceConfig, logger: pino.Logger, s
     await devServer?.stop();
     throw err;
   }
+}
+
+/** The SDK's sizing options, from WA_MAX_* when set, else the SDK's defaults. */
+export function workerSizing(sizing: ServiceConfig['worker']) {
+  return {
+    ...(sizing.maxCachedWorkflows !== undefined && { maxCachedWorkflows: sizing.maxCachedWorkflows }),
+    ...(sizing.maxConcurrentWorkflowTasks !== undefined && { maxConcurrentWorkflowTaskExecutions: sizing.maxConcurrentWorkflowTasks }),
+    ...(sizing.maxConcurrentActivities !== undefined && { maxConcurrentActivityTaskExecutions: sizing.maxConcurrentActivities }),
+  };
 }
 
 async function main(): Promise<void> {
