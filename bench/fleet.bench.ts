@@ -44,6 +44,7 @@ interface Options {
   historyProbes: number;
   workerNodeArgs: string[];
   workerEnv: Record<string, string>;
+  eagerActivities: boolean;
   out?: string;
 }
 
@@ -70,6 +71,7 @@ function parseOptions(argv: string[]): Options {
     .option('--history-probes <n>', 'customers kept out of the stream, signalled one at a time to count history events', (v) => Math.round(positive(v)), 5)
     .option('--worker-node-args <args>', 'node flags for the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"', (v) => v.split(' ').filter(Boolean), [])
     .option('--worker-env <pairs>', 'extra environment for the workers, KEY=VALUE,…', (v) => Object.fromEntries(v.split(',').map((p) => p.split('='))), {})
+    .option('--no-eager-activities', 'leave the server\'s eager activity dispatch off (as Temporal\'s default)')
     .option('--out <file>', 'also write the figures as JSON')
     .parse(argv);
   const o = program.opts();
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
     if (tag) waiting.get(Number(tag))?.(at);
   });
 
-  const server = await startDevServer({ port: 0, uiPort: false, dbFile: join(dir, 'temporal.db'), quiet: true });
+  const server = await startDevServer({ port: 0, uiPort: false, dbFile: join(dir, 'temporal.db'), quiet: true, eagerActivities: o.eagerActivities });
   const tracks: ProcessTrack[] = [new ProcessTrack('bench (emulators)', process.pid)];
   if (server.pid) tracks.push(new ProcessTrack('temporal dev server', server.pid));
   const workerEnv = {

@@ -157,21 +157,16 @@ export function buildCli(): Command {
       console.log(final ? `Stopped ${customer}.` : `Stop requested for ${customer}.`);
     });
 
-  filterOptions(program.command('pause [customer]').description('hold all writes; changes queue up (one integration, or every one matching a filter)'))
-    .action(async (customer: string | undefined, o: FilterFlags) => {
-      if (customer === undefined) return bulk(o, 'pause requested', pauseIntegration);
-      assertNoFilter(o);
-      await withClient((c) => pauseIntegration(c, customer));
-      console.log(`Pause requested for ${customer}.`);
-    });
-
-  filterOptions(program.command('resume [customer]').description('resume a paused integration, reconciling at once (one, or every one matching a filter)'))
-    .action(async (customer: string | undefined, o: FilterFlags) => {
-      if (customer === undefined) return bulk(o, 'resume requested', resumeIntegration);
-      assertNoFilter(o);
-      await withClient((c) => resumeIntegration(c, customer));
-      console.log(`Resume requested for ${customer}.`);
-    });
+  const signalCommand = (name: string, description: string, what: string, signal: (client: Client, customerId: string) => Promise<void>) =>
+    filterOptions(program.command(`${name} [customer]`).description(`${description} (one integration, or every one matching a filter)`))
+      .action(async (customer: string | undefined, o: FilterFlags) => {
+        if (customer === undefined) return bulk(o, `${what} requested`, signal);
+        assertNoFilter(o);
+        await withClient((c) => signal(c, customer));
+        console.log(`${what[0].toUpperCase()}${what.slice(1)} requested for ${customer}.`);
+      });
+  signalCommand('pause', 'hold all writes; changes queue up', 'pause', pauseIntegration);
+  signalCommand('resume', 'resume a paused integration, reconciling at once', 'resume', resumeIntegration);
 
   program.command('status <customer>').description('where an integration stands').option('--json', 'machine-readable output')
     .action(async (customer: string, o: { json?: boolean }) => {

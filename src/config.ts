@@ -51,6 +51,7 @@ const envSchema = z
     WA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0, 'must be 0 (no cache) or more').optional(),
     WA_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2, 'must be at least 2').optional(),
     WA_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1, 'must be at least 1').optional(),
+    WA_WORKFLOW_THREADS: z.coerce.number().int().min(1, 'must be at least 1').max(16).optional(),
     WA_STATS_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100 (ms between "Worker stats" log lines)').optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   })
@@ -119,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxCachedWorkflows: e.WA_MAX_CACHED_WORKFLOWS,
       maxConcurrentWorkflowTasks: e.WA_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxConcurrentActivities: e.WA_MAX_CONCURRENT_ACTIVITIES,
+      workflowThreads: e.WA_WORKFLOW_THREADS,
     },
     /** Log a "Worker stats" line this often (ms); unset: never. */
     statsIntervalMs: e.WA_STATS_INTERVAL_MS,
