@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     const endpoints = { authorityHost: emu.baseUrl, graphBaseUrl: emu.baseUrl };
     const secrets = new MemorySecretStore().set(SECRET_REF, SECRET);
     const tokens = new TokenProvider(endpoints);
-    const deps = (idempotencyScope: string): SyncDeps => ({ secrets, endpoints, tokens, idempotencyScope });
+    const deps = (_attempt: string): SyncDeps => ({ secrets, endpoints, tokens });
 
     const results: Figures[] = [];
     for (const size of options.sizes) results.push(...(await benchSize(emu, deps, size)));

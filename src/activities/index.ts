@@ -7,7 +7,7 @@ import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { TokenProvider } from '../outlook/token';
 import { applyEventChanges } from '../reconcile/apply-changes';
 import type { SyncDeps } from '../reconcile/mailbox-session';
-import { reconcileIntegration } from '../reconcile/reconcile';
+import { isReconcileProgress, reconcileIntegration, type ReconcileProgress } from '../reconcile/reconcile';
 import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
 import type { SecretStore } from '../secrets/store';
 import type { EventChange } from '../winearound/notification';
@@ -34,7 +34,8 @@ function toFailure(err: unknown): ApplicationFailure {
     message: e.message,
     type: e.code,
     nonRetryable: !e.transient,
-    details: [{ code: e.code, advice: e.advice }],
+    // retryAfterMs: the server's requested wait, for the workflow's own hold of pending changes.
+    details: [{ code: e.code, advice: e.advice, ...(e.retryAfterMs !== undefined && { retryAfterMs: Math.min(e.retryAfterMs, MAX_RETRY_DELAY_MS) }) }],
     nextRetryDelay: e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, MAX_RETRY_DELAY_MS) : undefined,
     // A customer's broken setup is an expected outcome, reported by the workflow, not a worker fault.
     category: e.transient ? undefined : ApplicationFailureCategory.BENIGN,
@@ -44,15 +45,27 @@ function toFailure(err: unknown): ApplicationFailure {
 export function createActivities(deps: ActivityDeps) {
   // One token cache for the worker's life: tokens are reused across activities until near expiry.
   const tokens = new TokenProvider(deps.endpoints);
-  const syncDeps = (): SyncDeps => ({
-    secrets: deps.secrets,
-    endpoints: deps.endpoints,
-    tokens,
-    heartbeat: () => heartbeat(),
-    pause: (ms) => sleep(ms),
-    signal: cancellationSignal(),
-    idempotencyScope: `${activityInfo().workflowExecution?.runId}/${activityInfo().activityId}`,
-  });
+  const syncDeps = (): SyncDeps => {
+    // Every heartbeat repeats the latest progress: Temporal keeps only the last details.
+    let details: ReconcileProgress | undefined;
+    return {
+      secrets: deps.secrets,
+      endpoints: deps.endpoints,
+      tokens,
+      heartbeat: () => heartbeat(details),
+      progress: (progress) => {
+        details = progress;
+        heartbeat(details);
+      },
+      pause: (ms) => sleep(ms),
+      signal: cancellationSignal(),
+    };
+  };
+  /** A cancelled attempt reports its cancellation (not a classified failure), so Temporal sees it as such. */
+  const failure = (err: unknown): unknown => {
+    const signal = cancellationSignal();
+    return signal.aborted ? (signal.reason ?? err) : toFailure(err);
+  };
 
   return {
     async reconcile(input: {
@@ -61,11 +74,14 @@ export function createActivities(deps: ActivityDeps) {
       recentDeletes?: Record<string, number>;
     }): Promise<ReconcileResult> {
       try {
-        // A retry after a failure starts with a full pass: the failed one may have written part of its plan.
-        const mode = activityInfo().attempt > 1 ? 'full' : input.mode;
-        return await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes }, syncDeps());
+        // A retry after a failure compares in full (the failed attempt may have written part of its
+        // plan), or, when that attempt got as far as writing, does only the writes it had left.
+        const { attempt, heartbeatDetails } = activityInfo();
+        const mode = attempt > 1 ? 'full' : input.mode;
+        const resume = attempt > 1 && isReconcileProgress(heartbeatDetails) ? heartbeatDetails : undefined;
+        return await reconcileIntegration(input.config, input.cursor, { mode, force: input.force, recentDeletes: input.recentDeletes, resume }, syncDeps());
       } catch (err) {
-        throw toFailure(err);
+        throw failure(err);
       }
     },
 
@@ -73,7 +89,7 @@ export function createActivities(deps: ActivityDeps) {
       try {
         return await applyEventChanges(input.config, input.changes, syncDeps());
       } catch (err) {
-        throw toFailure(err);
+        throw failure(err);
       }
     },
 

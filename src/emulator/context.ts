@@ -2,6 +2,8 @@ import { RequestCounters } from './counters';
 import { Directory } from './directory';
 import { createSigningKey, SigningKey } from './entra/signing-key';
 import { FaultInjector } from './faults';
+import { Latency } from './latency';
+import { DEFAULT_TOKEN_LIFETIME, type TokenLifetime } from './entra/token';
 import { Throttle } from './throttle';
 
 /** Everything the HTTP handlers share; `baseUrl` is known once the server listens. */
@@ -11,5 +13,7 @@ export class EmulatorContext {
   readonly counters = new RequestCounters();
   readonly faults = new FaultInjector();
   readonly throttle = new Throttle();
+  readonly latency = new Latency();
+  tokenLifetime: TokenLifetime = { ...DEFAULT_TOKEN_LIFETIME };
   baseUrl = '';
 }

@@ -42,4 +42,11 @@ function matches(match: FaultSpec['match'], target: FaultTarget): boolean {
   return true;
 }
 
+/** The Retry-After header a fault sends: seconds as given, or that moment as an HTTP date. */
+export function retryAfterHeader(fault: FaultSpec, fallbackSeconds?: number): Record<string, string> {
+  const seconds = fault.retryAfterSeconds ?? fallbackSeconds;
+  if (seconds === undefined) return {};
+  return { 'Retry-After': fault.retryAfterHttpDate ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds) };
+}
+
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,6 +4,9 @@ import { AddressInfo } from 'node:net';
 import { EmulatorContext } from './context';
 import { extendedPropertyKey, StoredEvent } from './graph/event-model';
 import { renderEvent } from './graph/event-view';
+import { DELTA_EXPIRY_SHAPES, type DeltaExpiryShape } from './graph/mailbox';
+import { DEFAULT_TOKEN_LIFETIME, type TokenLifetime, validateTokenLifetime } from './entra/token';
+import { type LatencyModel, validateLatencyModel } from './latency';
 import { createHttpApp } from './server';
 import { createLoopbackCertificate } from './tls';
 import {
@@ -12,6 +15,9 @@ import {
 } from './types';
 
 export * from './types';
+export type { LatencyModel } from './latency';
+export type { TokenLifetime } from './entra/token';
+export { DELTA_EXPIRY_SHAPES, type DeltaExpiryShape } from './graph/mailbox';
 export { applyDemoSetup, DEMO_SETUP } from './demo-setup';
 
 /** A running local Microsoft Entra + Graph calendar emulator (see docs/emulator.md). */
@@ -37,8 +43,11 @@ export interface MicrosoftEmulator {
   personCreateEvent(upn: string, body: EventInput): GraphEvent;
   personUpdateEvent(upn: string, id: string, patch: EventInput): GraphEvent;
   personDeleteEvent(upn: string, id: string): void;
-  /** Makes every outstanding delta/skip token of the mailbox answer 410 syncStateNotFound. */
-  expireDeltaTokens(upn: string): void;
+  /**
+   * Makes every outstanding delta/skip token of the mailbox answer 410 in the given documented
+   * shape (default syncStateNotFound).
+   */
+  expireDeltaTokens(upn: string, shape?: DeltaExpiryShape): void;
 
   /** Requests received per kind (snapshot); see RequestCounters. */
   readonly requests: Record<string, number>;
@@ -48,10 +57,26 @@ export interface MicrosoftEmulator {
   resetThrottling(): void;
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
+  /**
+   * Per-request latency (log-normal with this median and p99, seeded), or undefined for none.
+   * Graph requests hold their mailbox's concurrency slot for the whole latency.
+   */
+  setLatency(model: LatencyModel | undefined): void;
+  /** Access-token lifetimes drawn from this range (seconds); undefined = Entra's default 60-90 minutes. */
+  setTokenLifetime(range: TokenLifetime | undefined): void;
 }
 
-export async function startMicrosoftEmulator(options: { port?: number; host?: string } = {}): Promise<MicrosoftEmulator> {
+export interface MicrosoftEmulatorOptions {
+  port?: number;
+  host?: string;
+  /** Per-request latency from the start (default: none); see setLatency. */
+  latency?: LatencyModel;
+}
+
+export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions = {}): Promise<MicrosoftEmulator> {
+  if (options.latency) validateLatencyModel(options.latency);
   const ctx = new EmulatorContext();
+  ctx.latency.set(options.latency);
   const { key, cert } = await createLoopbackCertificate();
   const emulator = createFacade(ctx, cert, async () => {
     server.closeAllConnections();
@@ -99,8 +124,11 @@ function createFacade(ctx: EmulatorContext, caPem: string, close: () => Promise<
     personCreateEvent: (upn, body) => view(upn, mailboxOf(upn).create(withoutTransaction(body))),
     personUpdateEvent: (upn, id, patch) => view(upn, mailboxOf(upn).update(id, patch)),
     personDeleteEvent: (upn, id) => mailboxOf(upn).delete(id),
-    expireDeltaTokens: (upn) => {
-      mailboxOf(upn).deltaGeneration += 1;
+    expireDeltaTokens: (upn, shape = 'syncStateNotFound') => {
+      if (!DELTA_EXPIRY_SHAPES.includes(shape)) throw new Error(`expireDeltaTokens: shape must be one of ${DELTA_EXPIRY_SHAPES.join(', ')}`);
+      const mailbox = mailboxOf(upn);
+      mailbox.deltaGeneration += 1;
+      mailbox.deltaExpiryShape = shape;
     },
     get requests() {
       return ctx.counters.snapshot();
@@ -110,6 +138,11 @@ function createFacade(ctx: EmulatorContext, caPem: string, close: () => Promise<
     resetThrottling: () => ctx.throttle.reset(),
     injectFault: (fault) => ctx.faults.add(fault),
     clearFaults: () => ctx.faults.clear(),
+    setLatency: (model) => ctx.latency.set(model),
+    setTokenLifetime: (range) => {
+      if (range) validateTokenLifetime(range);
+      ctx.tokenLifetime = { ...(range ?? DEFAULT_TOKEN_LIFETIME) };
+    },
   };
 }
 

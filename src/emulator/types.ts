@@ -64,8 +64,10 @@ export interface FaultSpec {
   every?: number;
   /** 'slow': extra latency (default 2000 ms). */
   delayMs?: number;
-  /** 429/503: Retry-After header value (429 default 1). */
+  /** 429/503: Retry-After header value in seconds, fractions allowed (429 default 1). */
   retryAfterSeconds?: number;
+  /** Send that Retry-After as an HTTP date (RFC 9110 §10.2.3) instead of seconds. */
+  retryAfterHttpDate?: boolean;
 }
 
 /** An event body as Graph accepts it on POST/PATCH (validated by the emulator). */

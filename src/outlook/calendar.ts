@@ -2,6 +2,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { GraphEventRead } from '../sync/graph-event';
 import { MARKER_PROPERTY_IDS, markerExpand, ownedEventsFilter, readMarker } from '../sync/marker';
 import { classifyGraphStatus, transientError } from './errors';
+import { parseRetryAfterMs } from './retry-after';
 
 /**
  * The default calendar of one mailbox, as the sync needs it: list the owned events, find one by
@@ -152,8 +153,9 @@ export class MailboxCalendar {
    * Runs requests as JSON batches of 20, one batch at a time (Outlook runs up to 4 items of a
    * batch in parallel, which is the mailbox's concurrency limit). Throttled or unavailable items
    * are sent again after their Retry-After; results come back in the order of `requests`.
+   * `onBatchDone` hears the indices of each block of 20 once all of them are answered.
    */
-  async execute(requests: BatchRequest[]): Promise<BatchResult[]> {
+  async execute(requests: BatchRequest[], onBatchDone?: (indices: number[]) => void): Promise<BatchResult[]> {
     const results: BatchResult[] = new Array(requests.length);
     for (let offset = 0; offset < requests.length; offset += BATCH_SIZE) {
       let todo = requests.slice(offset, offset + BATCH_SIZE).map((request, i) => ({ index: offset + i, request }));
@@ -177,7 +179,8 @@ export class MailboxCalendar {
           if (response.status === 429 || response.status === 503 || response.status === 504) {
             retry.push({ index, request: requests[index] });
             const header = Object.entries(response.headers ?? {}).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-            waitMs = Math.max(waitMs, header !== undefined && Number.isFinite(Number(header)) ? Number(header) * 1000 : 2 ** round * 500);
+            // Seconds (fractional inside batches) or an HTTP date; without one, back off.
+            waitMs = Math.max(waitMs, parseRetryAfterMs(header) ?? 2 ** round * 500);
           } else {
             results[index] = { status: response.status, body: response.body };
           }
@@ -188,6 +191,7 @@ export class MailboxCalendar {
         if (retry.length) await this.pause(waitMs);
         todo = retry;
       }
+      onBatchDone?.(requests.slice(offset, offset + BATCH_SIZE).map((_, i) => offset + i));
     }
     return results;
   }

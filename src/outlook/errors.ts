@@ -1,5 +1,6 @@
 import { ValidationError } from '../sync/validation';
 import { FeedError } from '../winearound/errors';
+import { parseRetryAfterMs } from './retry-after';
 
 /**
  * Every failure of a sync, classified: transient ones are retried (honouring Retry-After);
@@ -75,31 +76,31 @@ function isNetworkError(err: unknown): boolean {
     || (e?.cause !== undefined && e.cause !== err && isNetworkError(e.cause));
 }
 
-/** Classifies a failure of MSAL's token acquisition. */
-export function classifyTokenError(err: unknown): SyncError {
+/**
+ * Classifies a failure of MSAL's token acquisition. `retryAfterMs`: how long the token endpoint
+ * asked to wait (MSAL refuses new requests until then), for transient failures.
+ */
+export function classifyTokenError(err: unknown, retryAfterMs?: number): SyncError {
   if (err instanceof SyncError) return err;
   const e = err as { errorCode?: string; errorNo?: string | number; status?: number; name?: string };
   const code = e.errorNo !== undefined ? TOKEN_ERROR_CODES[String(e.errorNo)] : undefined;
   if (code) return configError(code, `The token endpoint refused the app: AADSTS${e.errorNo} (${e.errorCode}).`);
+  const wait = retryAfterMs ? retryAfterMs : undefined;
   if (e.status !== undefined && (e.status === 429 || e.status >= 500)) {
-    return transientError(`The token endpoint is unavailable (HTTP ${e.status}).`);
+    return transientError(`The token endpoint is unavailable (HTTP ${e.status}).`, wait);
   }
   if (e.errorCode === 'endpoints_resolution_error' || e.errorCode === 'invalid_tenant') {
     return configError('TENANT_NOT_FOUND', `The authority did not resolve the tenant (${e.errorCode}).`);
   }
-  if (e.errorCode === 'network_error' || isNetworkError(err)) return transientError(`The token endpoint could not be reached (${e.errorCode ?? e.name}).`);
+  if (e.errorCode === 'network_error' || isNetworkError(err)) return transientError(`The token endpoint could not be reached (${e.errorCode ?? e.name}).`, wait);
   if (e.errorCode === 'unauthorized_client') return configError('APP_NOT_FOUND', `The token endpoint refused the app (${e.errorCode}).`);
   if (e.errorCode === 'invalid_client') return configError('INVALID_SECRET', `The token endpoint refused the client credentials (${e.errorCode}).`);
-  return transientError(`Token acquisition failed (${e.errorCode ?? e.name ?? 'unknown error'}).`);
+  // Also MSAL's own refusal while the endpoint's Retry-After runs (a ServerError without status).
+  return transientError(`Token acquisition failed (${e.errorCode ?? e.name ?? 'unknown error'}).`, wait);
 }
 
 function retryAfterMs(headers: { get(name: string): string | null } | undefined): number | undefined {
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+  return parseRetryAfterMs(headers?.get('retry-after'));
 }
 
 /** Classifies a Graph answer (status + error code) the same way for whole requests and batch items. */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import { knownAuthoritiesFor, type MicrosoftEndpoints } from './endpoints';
+import { classifyTokenError } from './errors';
+import { RetryAfterAwareNetwork } from './token-network';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -21,22 +23,30 @@ export interface AccessToken {
  * A rotated secret gets a new client; tokens never leave the worker.
  */
 export class TokenProvider {
-  private readonly clients = new Map<string, ConfidentialClientApplication>();
+  private readonly clients = new Map<string, { app: ConfidentialClientApplication; network: RetryAfterAwareNetwork }>();
 
   constructor(private readonly endpoints: MicrosoftEndpoints) {}
 
+  /** A token, or a SyncError (classifyTokenError) carrying the token endpoint's Retry-After. */
   async acquire(credentials: AppCredentials): Promise<AccessToken> {
-    const result = await this.clientFor(credentials).acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
+    const { app, network } = this.clientFor(credentials);
+    let result;
+    try {
+      result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
+    } catch (err) {
+      throw classifyTokenError(err, network.retryAfterMs());
+    }
     if (!result?.accessToken) throw new Error('The token endpoint answered without an access token.');
     return { token: result.accessToken, fromCache: result.fromCache };
   }
 
-  private clientFor({ tenantId, clientId, clientSecret }: AppCredentials): ConfidentialClientApplication {
+  private clientFor({ tenantId, clientId, clientSecret }: AppCredentials) {
     const secretDigest = createHash('sha256').update(clientSecret).digest('base64url');
     const key = `${tenantId}|${clientId}|${secretDigest}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new ConfidentialClientApplication({
+      const network = new RetryAfterAwareNetwork();
+      const app = new ConfidentialClientApplication({
         auth: {
           clientId,
           clientSecret,
@@ -44,8 +54,9 @@ export class TokenProvider {
           knownAuthorities: knownAuthoritiesFor(this.endpoints.authorityHost),
         },
         // MSAL logs PII only when asked; keep it off and quiet.
-        system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
+        system: { networkClient: network, loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
       });
+      client = { app, network };
       this.clients.set(key, client);
     }
     return client;

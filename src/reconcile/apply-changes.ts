@@ -44,7 +44,7 @@ export async function applyEventChanges(config: IntegrationConfig, changes: Even
       merged.skipped.push(...p.skipped);
       merged.unchanged += p.unchanged;
     }
-    const outcome = await applyPlan(session.calendar, merged, deps.idempotencyScope);
+    const outcome = await applyPlan(session.calendar, merged);
     const skipped: Record<string, number> = {};
     for (const s of merged.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
     if (outcome.rejected + rejectedLookups) skipped['rejected-by-graph'] = outcome.rejected + rejectedLookups;

@@ -1,6 +1,5 @@
 import type { BatchRequest, MailboxCalendar } from '../outlook/calendar';
 import { classifyGraphStatus } from '../outlook/errors';
-import { digest } from '../sync/digest';
 import type { Plan } from '../sync/planner';
 
 /** What applying a plan did, and what it wrote (to tell our own writes from a person's in the delta). */
@@ -19,20 +18,21 @@ export interface ApplyOutcome {
 
 const REJECTED = new Set([400, 409, 412, 422]);
 
-/** The planner's per-version transaction id, narrowed to one sync attempt (see SyncDeps.idempotencyScope). */
-export function scopedTransactionId(transactionId: string, scope: string): string {
-  return `${transactionId}-${digest(scope).slice(0, 12)}`;
-}
-
-/** Applies creates, updates and deletes as JSON batches; a retried create is de-duplicated by its transactionId. */
-export async function applyPlan(calendar: MailboxCalendar, plan: Plan, idempotencyScope: string): Promise<ApplyOutcome> {
+/**
+ * Applies creates, updates and deletes as JSON batches. A create carries the planner's
+ * transactionId, fixed per (customer, event, version): any later attempt to create the same
+ * version, from a retry or from another activity (after a schedule-to-close timeout, or alongside
+ * an abandoned attempt whose last request still landed), is de-duplicated by Graph.
+ */
+export async function applyPlan(calendar: MailboxCalendar, plan: Plan, onApplied?: (sourceIds: string[]) => void): Promise<ApplyOutcome> {
   const kinds: ('create' | 'update' | 'delete')[] = [];
+  const sourceIds = [...plan.creates, ...plan.updates, ...plan.deletes].map((item) => item.sourceId);
   const requests: BatchRequest[] = [];
   const graphIds: (string | undefined)[] = [];
   for (const c of plan.creates) {
     kinds.push('create');
     graphIds.push(undefined);
-    requests.push({ method: 'POST', url: `${calendar.base}/events`, body: { ...c.payload, transactionId: scopedTransactionId(c.transactionId, idempotencyScope) } });
+    requests.push({ method: 'POST', url: `${calendar.base}/events`, body: { ...c.payload, transactionId: c.transactionId } });
   }
   for (const u of plan.updates) {
     kinds.push('update');
@@ -46,7 +46,7 @@ export async function applyPlan(calendar: MailboxCalendar, plan: Plan, idempoten
   }
 
   const outcome: ApplyOutcome = { created: 0, updated: 0, deleted: 0, rejected: 0, written: new Map(), deletedIds: new Set(), vanished: false };
-  const results = await calendar.execute(requests);
+  const results = await calendar.execute(requests, onApplied && ((done) => onApplied(done.map((i) => sourceIds[i]))));
   results.forEach((result, i) => {
     const kind = kinds[i];
     const ok = result.status >= 200 && result.status < 300;

@@ -5,6 +5,7 @@ import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { classifyError, classifyTokenError, configError, type SyncError } from '../outlook/errors';
 import { createGraphClient } from '../outlook/graph-client';
 import type { TokenProvider } from '../outlook/token';
+import type { ReconcileProgress } from './reconcile';
 import type { SyncSummary } from './summary';
 
 /** What a sync needs from its host (the worker's activities, the bench, the diagnose CLI). */
@@ -16,13 +17,10 @@ export interface SyncDeps {
   heartbeat?: () => void;
   /** A cancellable sleep (the activity's), for waits between throttled batch rounds. */
   pause?: (ms: number) => Promise<void>;
+  /** The caller gave up (an activity's cancellation): every Graph request and the feed fetch abort. */
   signal?: AbortSignal;
-  /**
-   * Scopes create idempotency: the same on every retry of one attempt to sync (an activity's
-   * retries), different for the next one, so that an event a person deleted can be created again
-   * rather than de-duplicated against the deleted one.
-   */
-  idempotencyScope: string;
+  /** Records a full pass's progress (an activity heartbeats it as details, for its next attempt). */
+  progress?: (progress: ReconcileProgress) => void;
 }
 
 /** One sync's connection to one mailbox, with the requests it made counted by destination. */
@@ -58,6 +56,7 @@ export async function openMailboxSession(config: IntegrationConfig, deps: SyncDe
     graphBaseUrl: deps.endpoints.graphBaseUrl,
     getAccessToken,
     resendOnStaleConnection: true,
+    signal: deps.signal,
     onRequest: () => {
       requests.graph += 1;
       deps.heartbeat?.();

@@ -1,9 +1,10 @@
 import { fetchFeed, type FeedResult } from '../winearound/feed';
 import type { SyncWindow } from '../winearound/ical-parse';
-import { DeltaExpiredError } from '../outlook/calendar';
+import { DeltaExpiredError, type OwnedEventRead } from '../outlook/calendar';
 import { classifyError } from '../outlook/errors';
 import { parseMappingOptions, toOwnedEvent } from '../sync/mapping';
 import { instantOf } from '../sync/time';
+import type { MappingOptions } from '../sync/model';
 import { plan, type OwnedEvent, type Plan } from '../sync/planner';
 import type { IntegrationConfig } from '../workflows/integration-config';
 import { applyPlan, type ApplyOutcome } from './apply-plan';
@@ -17,6 +18,8 @@ import type { ReconcileResult, SyncCursor, SyncSummary } from './summary';
  */
 
 const DAY = 86_400_000;
+const seconds = (ms: number) => Math.floor(ms / 1000);
+type FeedContent = Extract<FeedResult, { notModified: false }>;
 
 export function syncWindow(config: Pick<IntegrationConfig, 'windowPastDays' | 'windowFutureDays'>, now: Date): SyncWindow {
   // Whole UTC days, so the window (and the delta link opened for it) changes once a day.
@@ -46,7 +49,33 @@ export interface ReconcileOptions {
   force?: boolean;
   /** Deletes WineAround signalled recently (eventId → version): a feed still listing them lags. */
   recentDeletes?: Record<string, number>;
+  /** Where a failed attempt of this reconcile got to (its last heartbeat): the retry does only what was left. */
+  resume?: ReconcileProgress;
   now?: Date;
+}
+
+/**
+ * A full pass's progress, heartbeated as it applies its plan: the writes not yet confirmed (by
+ * WineAround id), the feed they were planned from and the delta link opened before the listing.
+ * Small (ids only) and free of guest data.
+ */
+export interface ReconcileProgress {
+  feedHash: string;
+  deltaLink: string;
+  mailbox: string;
+  windowStart: string;
+  windowEnd: string;
+  pending: string[];
+}
+
+/** Beyond this many unconfirmed writes a retry simply lists again (keeps heartbeat details small). */
+const MAX_PROGRESS_IDS = 2000;
+
+export function isReconcileProgress(value: unknown): value is ReconcileProgress {
+  const p = value as Partial<ReconcileProgress> | null;
+  return typeof p?.feedHash === 'string' && typeof p.deltaLink === 'string' && typeof p.mailbox === 'string'
+    && typeof p.windowStart === 'string' && typeof p.windowEnd === 'string'
+    && Array.isArray(p.pending) && p.pending.every((id) => typeof id === 'string');
 }
 
 export async function reconcileIntegration(
@@ -83,10 +112,17 @@ export async function reconcileIntegration(
 
     // A delta link belongs to one mailbox and one window: anything else starts from a new baseline.
     const sameScope = cursor?.windowStart === windowStart && cursor.windowEnd === windowEnd && cursor.mailbox === config.mailbox;
-    const fresh = mode() === 'auto' && sameScope && cursor?.deltaLink && !cursor.dirty;
+    const resume = options.resume;
+    const resumable = resume !== undefined && resume.pending.length > 0
+      && resume.windowStart === windowStart && resume.windowEnd === windowEnd && resume.mailbox === config.mailbox;
+    const fresh = !resumable && mode() === 'auto' && sameScope && cursor?.deltaLink && !cursor.dirty;
     let deltaLink = sameScope ? cursor?.deltaLink : undefined;
     let feed = await readFeed(Boolean(fresh));
     let advanced = false;
+    // A retry of a pass that got as far as writing: the same feed means the same plan, so only the
+    // writes it had not confirmed are looked up and planned again (cost ∝ the work left, no listing).
+    const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
+    if (resumable && !feed.notModified && feed.feedHash === resume.feedHash) return resumePass(resume, feed, mapping);
 
     if (fresh && deltaLink && (feed.notModified || feed.feedHash === cursor?.feedHash)) {
       try {
@@ -116,37 +152,14 @@ export async function reconcileIntegration(
       }
     }
     deltaLink ??= (await calendar.readDelta({ start: window.start.toISOString(), end: window.end.toISOString() })).deltaLink;
-    const mapping = parseMappingOptions({ ...config.mapping, timeZone: config.timeZone });
-    // The feed may lag WineAround's signals (a cache): a booking deleted by a newer signal stays
-    // deleted, and an owned event a signal wrote after the feed was made is not removed.
-    const seconds = (ms: number) => Math.floor(ms / 1000);
-    const deletedLater = (e: { id: string; version: number }) => {
-      const deleted = options.recentDeletes?.[e.id.split('#')[0]] ?? options.recentDeletes?.[e.id];
-      return deleted !== undefined && seconds(e.version) <= seconds(deleted);
-    };
-    const desired = feed.events.filter((e) => !deletedLater(e));
-    const lagged = feed.events.length - desired.length;
-    const desiredIds = new Set(desired.map((e) => e.id));
-    // The feed's own Last-Modified dates its content; without one, nothing is held back.
-    const feedMadeAt = feed.lastModified ? Date.parse(feed.lastModified) : Number.POSITIVE_INFINITY;
-    const unparsed = new Set(feed.skipped.flatMap((s) => (s.uid ? [s.uid] : [])));
-    // Past bookings outside the window stay as history; a booking still in the feed is ours wherever
-    // a person dragged it, or the plan would create a second copy.
-    const owned = (await calendar.listOwned())
-      .map((e) => {
-        const o = toOwnedEvent(e);
-        return o && { ...o, ...utcBounds(e) };
-      })
-      .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)))
-      // A booking the feed lists but could not parse is kept as it is, never deleted.
-      .filter((o) => !unparsed.has(o.sourceId.split('#')[0]));
-    const actual = owned.filter((o) => desiredIds.has(o.sourceId) || !(seconds(o.version) > seconds(feedMadeAt)));
-    const tooNew = owned.length - actual.length;
+    const { desired, lagged, compare } = basisOf(feed);
+    const { actual, tooNew } = compare(await calendar.listOwned());
     const p = plan({
       customerId: config.customerId, desired, actual, options: mapping,
       guard: { maxDeleteShare: config.maxDeleteShare, force: options.force },
     });
-    const outcome = await applyPlan(calendar, p, deps.idempotencyScope);
+    const progress = tracker(feed, deltaLink, p);
+    const outcome = await applyPlan(calendar, p, progress);
 
     // Advance the delta past our own writes; anything else in it is a concurrent edit by a person.
     // Events held back as newer than the feed are looked at again next time.
@@ -176,6 +189,81 @@ export async function reconcileIntegration(
       cursor: {
         ...validators(feed), feedHash: feed.feedHash, deltaLink, mailbox: config.mailbox, windowStart, windowEnd,
         lastFullAt: now.toISOString(), dirty,
+      },
+    };
+  }
+
+  /**
+   * What the feed asks for, and which owned events to compare with it. The feed may lag
+   * WineAround's signals (a cache): a booking deleted by a newer signal stays deleted, and an owned
+   * event a signal wrote after the feed was made is not removed.
+   */
+  function basisOf(feed: FeedContent) {
+    const deletedLater = (e: { id: string; version: number }) => {
+      const deleted = options.recentDeletes?.[e.id.split('#')[0]] ?? options.recentDeletes?.[e.id];
+      return deleted !== undefined && seconds(e.version) <= seconds(deleted);
+    };
+    const desired = feed.events.filter((e) => !deletedLater(e));
+    const desiredIds = new Set(desired.map((e) => e.id));
+    // The feed's own Last-Modified dates its content; without one, nothing is held back.
+    const feedMadeAt = feed.lastModified ? Date.parse(feed.lastModified) : Number.POSITIVE_INFINITY;
+    const unparsed = new Set(feed.skipped.flatMap((s) => (s.uid ? [s.uid] : [])));
+    const compare = (events: OwnedEventRead[]) => {
+      // Past bookings outside the window stay as history; a booking still in the feed is ours wherever
+      // a person dragged it, or the plan would create a second copy.
+      const owned = events
+        .map((e) => {
+          const o = toOwnedEvent(e);
+          return o && { ...o, ...utcBounds(e) };
+        })
+        .filter((o): o is NonNullable<typeof o> => o !== undefined && (inWindow(o, window) || desiredIds.has(o.sourceId)))
+        // A booking the feed lists but could not parse is kept as it is, never deleted.
+        .filter((o) => !unparsed.has(o.sourceId.split('#')[0]));
+      const actual = owned.filter((o) => desiredIds.has(o.sourceId) || !(seconds(o.version) > seconds(feedMadeAt)));
+      return { actual, tooNew: owned.length - actual.length };
+    };
+    return { desired, lagged: feed.events.length - desired.length, compare };
+  }
+
+  /** Heartbeats the writes of a plan not yet confirmed, as batches complete. */
+  function tracker(feed: FeedContent, deltaLink: string, p: Plan): ((done: string[]) => void) | undefined {
+    if (!deps.progress || !feed.feedHash) return undefined;
+    const pending = new Set([...p.creates, ...p.updates, ...p.deletes].map((item) => item.sourceId));
+    if (pending.size === 0 || pending.size > MAX_PROGRESS_IDS) return undefined;
+    const report = () => deps.progress!({ feedHash: feed.feedHash!, deltaLink, mailbox: config.mailbox, windowStart, windowEnd, pending: [...pending] });
+    report();
+    return (done) => {
+      for (const id of done) pending.delete(id);
+      report();
+    };
+  }
+
+  /** The rest of a failed attempt's plan: look up the unconfirmed ids, plan them against the same feed, write. */
+  async function resumePass(resume: ReconcileProgress, feed: FeedContent, mapping: MappingOptions): Promise<ReconcileResult> {
+    const { calendar, requests } = session;
+    const ids = new Set(resume.pending);
+    const { desired: all, compare } = basisOf(feed);
+    const found = await calendar.findBySource([...ids]);
+    // An id Graph refused to look up is left alone (absent from `found`), never created blindly.
+    const desired = all.filter((e) => found.has(e.id));
+    const { actual, tooNew } = compare([...found.values()].flat());
+    // The failed attempt's plan already passed the safety guard on the whole calendar.
+    const p = plan({ customerId: config.customerId, desired, actual, options: mapping, guard: { force: true } });
+    const outcome = await applyPlan(calendar, p, tracker(feed, resume.deltaLink, p));
+    // The delta since the link holds both attempts' writes, which can no longer be told from a
+    // person's edits: the link is kept unread (no request now, to a mailbox that was throttling)
+    // and the next scheduled pass compares everything, advancing it first.
+    const deltaLink = resume.deltaLink;
+    return {
+      summary: {
+        kind: 'full', resumed: true, at: now.toISOString(), durationMs: Date.now() - startedAt,
+        created: outcome.created, updated: outcome.updated, deleted: outcome.deleted, unchanged: p.unchanged,
+        skipped: { ...countSkipped(p, outcome, 0), ...(tooNew && { 'newer-than-feed': tooNew }) },
+        requests, sourceEvents: feed.events.length,
+      },
+      cursor: {
+        ...validators(feed), feedHash: feed.feedHash, deltaLink, mailbox: config.mailbox, windowStart, windowEnd,
+        lastFullAt: now.toISOString(), dirty: true,
       },
     };
   }

@@ -15,6 +15,8 @@ export interface SyncSummary {
   requests: { feed: number; graph: number; token: number };
   /** Events in the source inside the window (full reconciles only). */
   sourceEvents?: number;
+  /** A retry that did only the writes its failed attempt had left (no listing). */
+  resumed?: boolean;
 }
 
 /**

@@ -71,6 +71,32 @@ describe('emulator: JSON batching', () => {
     assert.equal(third.headers['Retry-After'], '7');
   });
 
+  it('sends fractional Retry-After seconds on inner requests, as Graph does in batches', async () => {
+    emu.setThrottling({ requestsPerWindow: 1, retryAfterSeconds: 1.5 });
+    const content = new BatchRequestContent([post('1', eventBody('F1')), post('2', eventBody('F2'), ['1'])]);
+    const raw = (await graph.api('/$batch').post(await content.getContent())) as { responses: Array<{ id: string; status: number; headers: Record<string, string> }> };
+    assert.equal(raw.responses.find((r) => r.id === '2')!.headers['Retry-After'], '1.5');
+  });
+
+  it('answers 400 to a batch mixing sequential and parallel dependsOn; the three documented patterns run', async () => {
+    const raw = async (requests: object[]) => {
+      const response = await fetch(`${emu.baseUrl}/v1.0/$batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await accessToken(emu)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ requests }),
+      });
+      return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } } };
+    };
+    const get = (id: string, dependsOn?: string[]) => ({ id, method: 'GET', url: events, ...(dependsOn && { dependsOn }) });
+    const mixed = await raw([get('1'), get('2', ['1']), get('3')]);
+    assert.equal(mixed.status, 400);
+    assert.match(mixed.body.error!.message, /all parallel .* all sequential/);
+    assert.equal((await raw([get('1'), get('2', ['1']), get('3', ['1', '2'])])).status, 400, 'two dependencies');
+    assert.equal((await raw([get('1'), get('2'), get('3')])).status, 200, 'parallel');
+    assert.equal((await raw([get('1'), get('2', ['1']), get('3', ['2'])])).status, 200, 'sequential');
+    assert.equal((await raw([get('1'), get('2', ['1']), get('3', ['1'])])).status, 200, 'all on the same one');
+  });
+
   it('rejects more than 20 requests with 400', async () => {
     const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i + 1), method: 'GET', url: events }));
     const response = await fetch(`${emu.baseUrl}/v1.0/$batch`, {

@@ -82,4 +82,23 @@ describe('emulator: calendarView delta', () => {
     assert.equal(err.statusCode, 410);
     assert.equal(err.code, 'syncStateNotFound');
   });
+
+  it('answers an expired token in every documented shape: SyncStateNotFound, resyncRequired, 410 Gone with a Location', async () => {
+    const window = { startDateTime: '2030-07-01T00:00:00Z', endDateTime: '2030-08-01T00:00:00Z' };
+    for (const [shape, code] of [['SyncStateNotFound', 'SyncStateNotFound'], ['resyncRequired', 'resyncRequired'], ['gone-with-location', 'resyncRequired']] as const) {
+      const initial = await round(`/users/${USERS.tastings}/calendarView/delta`, window);
+      emu.expireDeltaTokens(USERS.tastings, shape);
+      const err = await rejection<GraphError>(graph.api(initial.deltaLink).get());
+      assert.deepEqual([err.statusCode, err.code], [410, code], shape);
+      const location = err.headers?.get('Location');
+      if (shape === 'gone-with-location') {
+        // The Location starts a new initial round on the same window.
+        const restart = await round(location!);
+        assert.ok(restart.items.every((e) => e['@removed'] === undefined));
+      } else {
+        assert.equal(location ?? null, null);
+      }
+    }
+    assert.throws(() => emu.expireDeltaTokens(USERS.tastings, 'whatever' as never), /shape must be one of/);
+  });
 });

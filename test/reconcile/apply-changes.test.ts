@@ -47,7 +47,7 @@ describe('applyEventChanges against the Microsoft emulator', () => {
     config = configFor({ customerId: CUSTOMER, mailbox, feedUrl: 'http://127.0.0.1:9/feeds/unused.ics' });
   });
 
-  const apply = (changes: EventChange[]) => applyEventChanges(config, changes, world.deps(`changes-${++attempt}`));
+  const apply = (changes: EventChange[]) => applyEventChanges(config, changes, world.deps());
   const owned = () => ownedEvents(world.emu, mailbox, CUSTOMER);
 
   it('creates on a first upsert, updates on a newer one, deletes on delete', async () => {

@@ -26,7 +26,7 @@ describe('reconcile surfaces configuration errors as SyncError codes', () => {
   async function failure(overrides: Partial<IntegrationConfigInput>): Promise<SyncError> {
     const config = configFor({ customerId: 'config-errors', mailbox, feedUrl: feed.url('config-errors'), ...overrides });
     try {
-      await reconcileIntegration(config, null, { mode: 'auto', now }, world.deps('config-errors'));
+      await reconcileIntegration(config, null, { mode: 'auto', now }, world.deps());
     } catch (err) {
       assert.ok(err instanceof SyncError, String(err));
       assert.equal(err.transient, false);

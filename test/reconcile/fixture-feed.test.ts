@@ -67,7 +67,7 @@ describe('reconcile of the winery fixture feed', () => {
       customerId: 'cantina-oro', mailbox, feedUrl: feed.url, windowPastDays: 7, windowFutureDays: 200,
       mapping: { includeGuestDetails: true },
     });
-    const first = await reconcileIntegration(config, null, { mode: 'auto', now }, world.deps('fixture-1'));
+    const first = await reconcileIntegration(config, null, { mode: 'auto', now }, world.deps());
     assert.equal(first.summary.kind, 'full');
     assert.deepStrictEqual(
       [first.summary.created, first.summary.updated, first.summary.deleted, first.summary.sourceEvents],
@@ -79,7 +79,7 @@ describe('reconcile of the winery fixture feed', () => {
 
     world.emu.resetCounters();
     const feedBefore = feed.requests;
-    const second = await reconcileIntegration(config, first.cursor, { mode: 'auto', now }, world.deps('fixture-2'));
+    const second = await reconcileIntegration(config, first.cursor, { mode: 'auto', now }, world.deps());
     assert.equal(second.summary.kind, 'incremental');
     assert.deepStrictEqual(second.summary.requests, { feed: 1, graph: 1, token: 0 });
     assert.equal(feed.requests - feedBefore, 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
-import type { GraphEvent } from '../../src/emulator';
+import { DELTA_EXPIRY_SHAPES, type GraphEvent } from '../../src/emulator';
 import { SyncError } from '../../src/outlook/errors';
 import { reconcileIntegration } from '../../src/reconcile/reconcile';
 import type { ReconcileResult } from '../../src/reconcile/summary';
@@ -59,7 +59,7 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
 
   /** One activity attempt: a new idempotency scope, as the workflow gives each reconcile. */
   const reconcile = (cursor: ReconcileResult['cursor'] | null) =>
-    reconcileIntegration(config, cursor, { mode: 'auto', now }, world.deps(`attempt-${++attempt}`));
+    reconcileIntegration(config, cursor, { mode: 'auto', now }, world.deps());
 
   const live = (): SourceEvent[] => feed.bookings().filter((b) => !b.cancelled);
   const expected = () => live().map((b) => expectedView(b)).sort(byView);
@@ -177,17 +177,19 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
     assert.deepStrictEqual(owned(), expected());
   });
 
-  it('falls back to a full pass without writes when the delta token has expired', async () => {
-    await setUp('expired-delta', sampleBookings(now, 20));
-    const first = await reconcile(null);
-    world.emu.expireDeltaTokens(mailbox);
-    world.emu.resetCounters();
-    const fallback = await reconcile(first.cursor);
-    assert.deepStrictEqual([fallback.summary.kind, fallback.summary.unchanged], ['full', 20]);
-    assert.equal(graphWrites(world.emu.requests), 0);
-    assert.notEqual(fallback.cursor.deltaLink, first.cursor.deltaLink);
-    await assertQuietReconcile(fallback.cursor);
-    assert.deepStrictEqual(owned(), expected());
+  DELTA_EXPIRY_SHAPES.forEach((shape, i) => {
+    it(`falls back to a full pass without writes when the delta token has expired (${shape})`, async () => {
+      await setUp(`expired-delta-${i}`, sampleBookings(now, 20));
+      const first = await reconcile(null);
+      world.emu.expireDeltaTokens(mailbox, shape);
+      world.emu.resetCounters();
+      const fallback = await reconcile(first.cursor);
+      assert.deepStrictEqual([fallback.summary.kind, fallback.summary.unchanged], ['full', 20]);
+      assert.equal(graphWrites(world.emu.requests), 0);
+      assert.notEqual(fallback.cursor.deltaLink, first.cursor.deltaLink);
+      await assertQuietReconcile(fallback.cursor);
+      assert.deepStrictEqual(owned(), expected());
+    });
   });
 
   it('re-sends a create batch whose response was lost, and the transactionId keeps it from duplicating', async () => {
@@ -211,13 +213,13 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
     // Not the token endpoint: MSAL turns a 429 there into a 60 s client-side block, not a retry.
     world.emu.injectFault({ match: { path: /^\/v1\.0\/users\// }, kind: '429', every: 2, times: Infinity, retryAfterSeconds: 0 });
 
-    const result = await reconcileWithRetries(config, null, { mode: 'auto', now }, world.deps('faults-attempt'));
+    const result = await reconcileWithRetries(config, null, { mode: 'auto', now }, world.deps());
     assert.ok(result.attempts >= 2, 'the lost responses failed the first attempt');
     assert.deepStrictEqual(owned(), expected());
     assert.ok(personal());
 
     // Still throttled, the next pass finds nothing to write.
-    const again = await reconcileWithRetries(config, result.cursor, { mode: 'full', now }, world.deps('faults-attempt-2'));
+    const again = await reconcileWithRetries(config, result.cursor, { mode: 'full', now }, world.deps());
     assert.deepStrictEqual([again.summary.created, again.summary.updated, again.summary.deleted, again.summary.unchanged], [0, 0, 0, 45]);
     assert.deepStrictEqual(owned(), expected());
   });

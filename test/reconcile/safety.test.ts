@@ -38,11 +38,11 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
   it('keeps an owned event whose booking the feed still lists but can no longer parse', async () => {
     const mailbox = world.addMailbox('safety-unparsed');
     const good = configFor({ customerId: 'oro-unparsed', mailbox, feedUrl: await feed(calendar(vevent('bk-a', 'Degustazione'), vevent('bk-b', 'Tour'))) });
-    await reconcileIntegration(good, null, { mode: 'full' }, world.deps('a1'));
+    await reconcileIntegration(good, null, { mode: 'full' }, world.deps());
     assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-unparsed').map((e) => e.sourceId).sort(), ['bk-a', 'bk-b']);
     // bk-b now ends before it starts: the parser skips it; its Outlook event must stay.
     const broken = { ...good, feedUrl: await feed(calendar(vevent('bk-a', 'Degustazione'), vevent('bk-b', 'Tour', '110000', '100000'))) };
-    const { summary } = await reconcileIntegration(broken, null, { mode: 'full' }, world.deps('a2'));
+    const { summary } = await reconcileIntegration(broken, null, { mode: 'full' }, world.deps());
     assert.equal(summary.deleted, 0);
     assert.equal(summary.skipped['invalid-in-feed'], 1);
     assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-unparsed').map((e) => e.sourceId).sort(), ['bk-a', 'bk-b']);
@@ -51,15 +51,15 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
   it('does not bring back a booking a newer signal deleted while the feed still lists it (a lagging feed)', async () => {
     const mailbox = world.addMailbox('safety-tombstone');
     const config = configFor({ customerId: 'oro-tomb', mailbox, feedUrl: await feed(calendar(vevent('bk-t', 'Degustazione'))) });
-    await reconcileIntegration(config, null, { mode: 'full' }, world.deps('t1'));
+    await reconcileIntegration(config, null, { mode: 'full' }, world.deps());
     const deletedAt = Date.parse('2026-06-01T00:00:00Z');
-    await applyEventChanges(config, [parseNotification({ customerId: 'oro-tomb', eventId: 'bk-t', operation: 'delete', version: deletedAt })], world.deps('t2'));
-    const lagging = await reconcileIntegration(config, null, { mode: 'full', recentDeletes: { 'bk-t': deletedAt } }, world.deps('t3'));
+    await applyEventChanges(config, [parseNotification({ customerId: 'oro-tomb', eventId: 'bk-t', operation: 'delete', version: deletedAt })], world.deps());
+    const lagging = await reconcileIntegration(config, null, { mode: 'full', recentDeletes: { 'bk-t': deletedAt } }, world.deps());
     assert.equal(lagging.summary.created, 0);
     assert.equal(lagging.summary.skipped['deleted-by-newer-signal'], 1);
     assert.deepEqual(ownedEvents(world.emu, mailbox, 'oro-tomb'), []);
     // Without the tombstone the feed wins again: the protection is the tombstone, nothing else.
-    const plain = await reconcileIntegration(config, null, { mode: 'full' }, world.deps('t4'));
+    const plain = await reconcileIntegration(config, null, { mode: 'full' }, world.deps());
     assert.equal(plain.summary.created, 1);
   });
 
@@ -69,12 +69,12 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     const wineAround = await startFeedEmulator({ bookings: sampleBookings(now, 3) });
     try {
       const config = configFor({ customerId: 'oro-lag', mailbox, feedUrl: wineAround.url('oro-lag') });
-      await reconcileIntegration(config, null, { mode: 'full' }, world.deps('l1'));
+      await reconcileIntegration(config, null, { mode: 'full' }, world.deps());
       const [first] = wineAround.bookings();
       const { id: _id, version: _v, cancelled: _c, ...fields } = first;
       const later = Date.now() + 3_600_000; // signalled after the feed's Last-Modified
-      await applyEventChanges(config, [parseNotification({ customerId: 'oro-lag', eventId: 'wa-signal-only', operation: 'upsert', version: later, event: fields })], world.deps('l2'));
-      const lagging = await reconcileIntegration(config, null, { mode: 'full' }, world.deps('l3'));
+      await applyEventChanges(config, [parseNotification({ customerId: 'oro-lag', eventId: 'wa-signal-only', operation: 'upsert', version: later, event: fields })], world.deps());
+      const lagging = await reconcileIntegration(config, null, { mode: 'full' }, world.deps());
       assert.equal(lagging.summary.deleted, 0);
       assert.equal(lagging.summary.skipped['newer-than-feed'], 1);
       assert.equal(lagging.cursor.dirty, true, 'looked at again next time');
@@ -88,14 +88,14 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     const mailbox = world.addMailbox('safety-garbled');
     const garbled = calendar(vevent('bk-c', 'Degustazione', '100000', '110000', 'X-WA-GUEST-PHONE+39 333 1234567\r\n'));
     const config = configFor({ customerId: 'oro-garbled', mailbox, feedUrl: await feed(garbled) });
-    await assert.rejects(reconcileIntegration(config, null, { mode: 'full' }, world.deps('g1')), (err: SyncError) =>
+    await assert.rejects(reconcileIntegration(config, null, { mode: 'full' }, world.deps()), (err: SyncError) =>
       err.code === 'FEED_INVALID' && !err.message.includes('1234567'));
   });
 
   it('reports an unreadable secrets file as a configuration error that quotes none of it', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wa-secrets-')), 'secrets.json');
     writeFileSync(file, '{"cantina-oro-graph": Xy8Q~super-secret-value}');
-    const deps = { ...world.deps('s1'), secrets: new FileAndEnvSecretStore(file, {}) };
+    const deps = { ...world.deps(), secrets: new FileAndEnvSecretStore(file, {}) };
     const config = configFor({ customerId: 'oro-secrets', mailbox: world.addMailbox('safety-secrets'), feedUrl: await feed(calendar()) });
     await assert.rejects(reconcileIntegration(config, null, { mode: 'full' }, deps), (err: SyncError) =>
       err.code === 'SECRET_STORE_UNREADABLE' && !err.transient && !err.message.includes('super-secret'));

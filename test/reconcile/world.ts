@@ -25,8 +25,8 @@ const SECRET = 'emulator-secret-value';
 
 export interface SyncWorld {
   emu: MicrosoftEmulator;
-  /** Deps of one sync attempt; retries of that attempt pass the same scope. */
-  deps(idempotencyScope: string): SyncDeps;
+  /** Deps of one sync (a worker's: one token provider for the world). */
+  deps(): SyncDeps;
   /** A new mailbox (its own calendar, throttling budget and delta state). */
   addMailbox(localPart: string): string;
   close(): Promise<void>;
@@ -44,7 +44,7 @@ export async function startSyncWorld(): Promise<SyncWorld> {
   const tokens = new TokenProvider(endpoints);
   return {
     emu,
-    deps: (idempotencyScope) => ({ secrets, endpoints, tokens, idempotencyScope, pause: async () => undefined }),
+    deps: () => ({ secrets, endpoints, tokens, pause: async () => undefined }),
     addMailbox: (localPart) => emu.addUser({ tenantId: TENANT, userPrincipalName: `${localPart}@${DOMAIN}` }).userPrincipalName,
     close: () => emu.close(),
   };
@@ -143,7 +143,7 @@ export const byView = (a: EventView, b: EventView) => a.sourceId.localeCompare(b
 
 /**
  * Runs a reconcile the way the integration workflow's activity does under Temporal: a transient
- * failure is retried with the same idempotency scope (bounded); a configuration error is thrown.
+ * failure is retried (bounded); a configuration error is thrown.
  */
 export async function reconcileWithRetries(
   config: IntegrationConfig,

@@ -2,6 +2,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { GraphHttpError, graphErrorBody } from '../graph/errors';
 import type { MicrosoftEmulator } from '../index';
+import { DELTA_EXPIRY_SHAPES } from '../graph/mailbox';
 import { RBAC_CALENDAR_ROLES } from '../types';
 import { calendarPage } from './calendar-page';
 
@@ -31,6 +32,10 @@ const schemas = {
     concurrentPerMailbox: z.number().int().min(1).optional(), requestsPerWindow: z.number().int().min(1).optional(),
     windowMs: z.number().int().min(1).optional(), retryAfterSeconds: z.number().min(0).optional(),
   }),
+  latency: z.object({ medianMs: z.number().positive(), p99Ms: z.number().positive(), seed: z.number().int().optional() })
+    .refine((l) => l.p99Ms >= l.medianMs, { message: 'p99Ms must be >= medianMs', path: ['p99Ms'] }),
+  tokenLifetime: z.object({ minSeconds: z.number().int().min(1), maxSeconds: z.number().int().min(1) })
+    .refine((l) => l.maxSeconds >= l.minSeconds, { message: 'maxSeconds must be >= minSeconds', path: ['maxSeconds'] }),
   fault: z.object({
     match: z.object({
       method: z.string().optional(), path: z.string().optional().describe('regular expression source'),
@@ -39,6 +44,7 @@ const schemas = {
     kind: z.enum(['429', '503', '504', 'slow', 'drop', 'lost-response']),
     times: z.number().int().min(1).optional(), every: z.number().int().min(1).optional(),
     delayMs: z.number().int().min(0).optional(), retryAfterSeconds: z.number().min(0).optional(),
+    retryAfterHttpDate: z.boolean().optional(),
   }),
 };
 
@@ -63,7 +69,8 @@ export function adminRouter(emulator: MicrosoftEmulator): express.Router {
     emulator.personDeleteEvent(upn(req), String(req.params.id));
     res.status(204).end();
   });
-  router.post('/mailboxes/:upn/expire-delta-tokens', (req, res) => ok(res, emulator.expireDeltaTokens(upn(req))));
+  router.post('/mailboxes/:upn/expire-delta-tokens', (req, res) =>
+    ok(res, emulator.expireDeltaTokens(upn(req), z.object({ shape: z.enum(DELTA_EXPIRY_SHAPES).optional() }).parse(req.body ?? {}).shape)));
   router.get('/requests', (_req, res) => ok(res, emulator.requests));
   router.delete('/requests', (_req, res) => ok(res, emulator.resetCounters()));
   router.put('/throttling', (req, res) => ok(res, emulator.setThrottling(schemas.throttling.parse(req.body))));
@@ -75,6 +82,10 @@ export function adminRouter(emulator: MicrosoftEmulator): express.Router {
     ok(res, { ok: true }, 201);
   });
   router.delete('/faults', (_req, res) => ok(res, emulator.clearFaults()));
+  router.put('/latency', (req, res) => ok(res, emulator.setLatency(schemas.latency.parse(req.body))));
+  router.delete('/latency', (_req, res) => ok(res, emulator.setLatency(undefined)));
+  router.put('/token-lifetime', (req, res) => ok(res, emulator.setTokenLifetime(schemas.tokenLifetime.parse(req.body))));
+  router.delete('/token-lifetime', (_req, res) => ok(res, emulator.setTokenLifetime(undefined)));
   router.get('/calendar/:upn', (req, res) => {
     res.type('html').send(calendarPage(upn(req), emulator.events(upn(req))));
   });

@@ -1,9 +1,9 @@
 import express, { Request, Response } from 'express';
 import { EmulatorContext } from '../context';
-import { delay } from '../faults';
+import { delay, retryAfterHeader } from '../faults';
 import { FaultSpec } from '../types';
 import { entraErrorBody, EntraError } from './errors';
-import { issueToken } from './token';
+import { drawTokenLifetime, issueToken } from './token';
 
 /**
  * The Entra endpoints MSAL uses with a custom authority (graph-facts §2.2): OpenID configuration,
@@ -57,6 +57,7 @@ export function entraRouter(ctx: EmulatorContext): express.Router {
       tenant: String(req.params.tenant),
       form: (req.body ?? {}) as Record<string, string>,
       authorization: req.headers.authorization,
+      lifetimeSeconds: drawTokenLifetime(ctx.tokenLifetime),
     })));
 
   return router;
@@ -71,7 +72,8 @@ function entraEndpoint(ctx: EmulatorContext, kind: string, tokenEndpoint: boolea
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === 'slow') await delay(fault.delayMs ?? 2000);
+    const serviceMs = (fault?.kind === 'slow' ? fault.delayMs ?? 2000 : 0) + (tokenEndpoint ? ctx.latency.sample() : 0);
+    if (serviceMs > 0) await delay(serviceMs);
     let status = 200;
     let body: object;
     try {
@@ -81,7 +83,7 @@ function entraEndpoint(ctx: EmulatorContext, kind: string, tokenEndpoint: boolea
       if (!(err instanceof EntraError)) throw err;
       status = err.status;
       body = entraErrorBody(err, correlationId);
-      if (fault?.retryAfterSeconds !== undefined) res.set('Retry-After', String(fault.retryAfterSeconds));
+      if (fault) res.set(retryAfterHeader(fault));
     }
     if (fault?.kind === 'lost-response') {
       req.socket.destroy();

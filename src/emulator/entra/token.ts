@@ -6,10 +6,27 @@ import { SigningKey } from './signing-key';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
-/** > 300 s, else MSAL's 5-minute renewal offset refetches on every call (graph-facts §2.4). */
-export const TOKEN_LIFETIME_SECONDS = 3599;
+/**
+ * Entra's default access-token lifetime is randomised between 60 and 90 minutes (graph-facts §1.2,
+ * https://learn.microsoft.com/entra/identity-platform/access-tokens#token-lifetime). Tests shorten
+ * it to make MSAL renew in the middle of a sync: a lifetime <= 300 s makes MSAL's 5-minute renewal
+ * offset refetch on every call (graph-facts §2.4).
+ */
+export interface TokenLifetime { minSeconds: number; maxSeconds: number }
+export const DEFAULT_TOKEN_LIFETIME: TokenLifetime = { minSeconds: 3600, maxSeconds: 5400 };
 
-export interface TokenRequest { tenant: string; form: Record<string, string>; authorization?: string }
+export function validateTokenLifetime(lifetime: TokenLifetime): void {
+  if (!(Number.isInteger(lifetime.minSeconds) && lifetime.minSeconds >= 1)) throw new Error('tokenLifetime.minSeconds must be an integer >= 1');
+  if (!(Number.isInteger(lifetime.maxSeconds) && lifetime.maxSeconds >= lifetime.minSeconds)) {
+    throw new Error('tokenLifetime.maxSeconds must be an integer >= tokenLifetime.minSeconds');
+  }
+}
+
+export function drawTokenLifetime(lifetime: TokenLifetime): number {
+  return lifetime.minSeconds + Math.floor(Math.random() * (lifetime.maxSeconds - lifetime.minSeconds + 1));
+}
+
+export interface TokenRequest { tenant: string; form: Record<string, string>; authorization?: string; lifetimeSeconds: number }
 
 /**
  * OAuth 2.0 client credentials grant, v2.0 endpoint.
@@ -36,9 +53,9 @@ export function issueToken(directory: Directory, key: SigningKey, request: Token
   checkSecret(app, clientSecret);
   return {
     token_type: 'Bearer',
-    expires_in: TOKEN_LIFETIME_SECONDS,
-    ext_expires_in: TOKEN_LIFETIME_SECONDS,
-    access_token: signAccessToken(key, tenant, app),
+    expires_in: request.lifetimeSeconds,
+    ext_expires_in: request.lifetimeSeconds,
+    access_token: signAccessToken(key, tenant, app, request.lifetimeSeconds),
   };
 }
 
@@ -86,11 +103,11 @@ function checkSecret(app: App, secret: string | undefined): void {
  * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
  * `roles` is omitted when nothing is consented ("tokens can be issued without a roles claim").
  */
-function signAccessToken(key: SigningKey, tenant: Tenant, app: App): string {
+function signAccessToken(key: SigningKey, tenant: Tenant, app: App, lifetimeSeconds: number): string {
   const now = Math.floor(Date.now() / 1000);
   const issuer = `https://sts.windows.net/${tenant.id}/`;
   const claims = {
-    aud: GRAPH_RESOURCE, iss: issuer, iat: now, nbf: now, exp: now + TOKEN_LIFETIME_SECONDS,
+    aud: GRAPH_RESOURCE, iss: issuer, iat: now, nbf: now, exp: now + lifetimeSeconds,
     app_displayname: app.displayName, appid: app.clientId, azp: app.clientId, appidacr: '1', idp: issuer,
     idtyp: 'app', oid: app.servicePrincipalId, sub: app.servicePrincipalId, tid: tenant.id,
     uti: randomBytes(16).toString('base64url'), ver: '1.0',

@@ -3,7 +3,7 @@ import { badRequest } from './errors';
 
 /**
  * JSON batching: up to 20 requests with relative URLs, per-request status/headers/body,
- * dependsOn (424 when a dependency failed), the envelope 200 even if every inner request failed.
+ * dependsOn in the three supported patterns (424 when a dependency failed; a mix answered 400), the envelope 200 even if every inner request failed.
  * Independent requests run up to 4 at a time, as Outlook does; each one is counted, faulted and
  * throttled like a top-level request (inner 429 with its own Retry-After).
  * https://learn.microsoft.com/graph/json-batching , https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits
@@ -57,7 +57,23 @@ function validate(body: unknown): InnerRequest[] {
       if (!earlier.includes(dep)) throw badRequest(`Batch request '${r.id}' dependsOn '${dep}', which is not an earlier request id.`);
     }
   }
+  if (!documentedPattern(requests as InnerRequest[])) {
+    throw badRequest('Batch requests must be either all parallel (no dependsOn), all sequential (each depends on the one before), or all depend on the same request.');
+  }
   return requests as InnerRequest[];
+}
+
+/**
+ * Graph supports only these dependsOn patterns; a batch mixing sequential and parallel requests is
+ * refused (graph-facts §4; https://learn.microsoft.com/graph/known-issues , "fully sequential or fully parallel").
+ */
+function documentedPattern(requests: InnerRequest[]): boolean {
+  const deps = requests.map((r) => r.dependsOn ?? []);
+  if (deps.every((d) => d.length === 0)) return true;
+  if (deps[0].length !== 0 || deps.slice(1).some((d) => d.length !== 1)) return false;
+  const chain = requests.slice(1).every((r, i) => r.dependsOn![0] === requests[i].id);
+  const fan = requests.slice(1).every((r) => r.dependsOn![0] === requests[0].id);
+  return chain || fan;
 }
 
 function innerCall(envelope: GraphCall, request: InnerRequest): GraphCall {

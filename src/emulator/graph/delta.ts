@@ -43,9 +43,7 @@ export function calendarViewDelta(mc: MailboxCall): GraphResult {
   }
   const mailbox = mc.user.mailbox;
   const state = roundState(mc);
-  if (state.g !== mailbox.deltaGeneration) {
-    throw new GraphHttpError(410, 'syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.');
-  }
+  if (state.g !== mailbox.deltaGeneration) throw expired(mc, state);
   const initial = state.since === 0;
   const window = { start: state.s, end: state.e };
   const entries = mailbox
@@ -68,6 +66,21 @@ export function calendarViewDelta(mc: MailboxCall): GraphResult {
     body['@odata.deltaLink'] = `${link}?$deltatoken=${encode({ g: state.g, s: state.s, e: state.e, since: state.upto })}`;
   }
   return { status: 200, headers: preferenceHeaders(mc.prefs), body };
+}
+
+function expired(mc: MailboxCall, state: DeltaState): GraphHttpError {
+  const shape = mc.user.mailbox.deltaExpiryShape;
+  switch (shape) {
+    case 'resyncRequired':
+      return new GraphHttpError(410, 'resyncRequired', 'The delta token is no longer valid, and the app must reset the sync state.');
+    case 'gone-with-location': {
+      const restart = new URLSearchParams({ startDateTime: new Date(state.s).toISOString(), endDateTime: new Date(state.e).toISOString() });
+      return new GraphHttpError(410, 'resyncRequired', 'The delta token is no longer valid; start over from the Location.',
+        { Location: `${mc.ctx.baseUrl}/v1.0${mc.call.path}?${restart.toString()}` });
+    }
+    default:
+      return new GraphHttpError(410, shape, 'The sync state generation is not found. The delta token is expired and data must be synchronized again.');
+  }
 }
 
 function roundState(mc: MailboxCall): DeltaState {

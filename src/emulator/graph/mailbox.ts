@@ -12,6 +12,14 @@ const graphTimestamp = (): string => new Date().toISOString().replace(/Z$/, '000
 
 export interface Change { id: string; event?: StoredEvent }
 
+/**
+ * The documented answers to an expired delta token (graph-facts §3.5; https://learn.microsoft.com/graph/delta-query-overview ,
+ * https://learn.microsoft.com/graph/errors): 410 with code syncStateNotFound (as Outlook spells it)
+ * or SyncStateNotFound, 410 resyncRequired, or 410 Gone with a Location header to start over from.
+ */
+export const DELTA_EXPIRY_SHAPES = ['syncStateNotFound', 'SyncStateNotFound', 'resyncRequired', 'gone-with-location'] as const;
+export type DeltaExpiryShape = (typeof DELTA_EXPIRY_SHAPES)[number];
+
 /** One mailbox's default calendar: events, deletion tombstones and a change sequence for delta. */
 export class Mailbox {
   private readonly events = new Map<string, StoredEvent>();
@@ -19,6 +27,8 @@ export class Mailbox {
   private sequence = 0;
   /** Bumped to invalidate every outstanding delta token (Outlook evicts sync state). */
   deltaGeneration = 0;
+  /** How an invalidated token is answered (see DeltaExpiryShape). */
+  deltaExpiryShape: DeltaExpiryShape = 'syncStateNotFound';
 
   get currentSeq(): number {
     return this.sequence;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EmulatorContext } from '../context';
-import { delay } from '../faults';
+import { delay, retryAfterHeader } from '../faults';
 import { FaultSpec } from '../types';
 import { authenticate, authorizeApplicationRead, authorizeDirectoryRead, authorizeMailbox } from './auth';
 import { executeBatch } from './batch';
@@ -54,7 +54,7 @@ async function dispatch(ctx: EmulatorContext, call: GraphCall, inBatch: boolean)
   // Directory reads are not throttled per mailbox.
   if (route.access === 'application') {
     const application = authorizeApplicationRead(ctx.directory, principal, match.params.appId);
-    if (slowMs) await delay(slowMs);
+    await serviceTime(ctx, slowMs);
     return route.methods[method]({ ...routed, application });
   }
   const directoryRead = route.access === 'directory';
@@ -64,7 +64,7 @@ async function dispatch(ctx: EmulatorContext, call: GraphCall, inBatch: boolean)
   const handler = route.methods[method];
   const mc: MailboxCall = { ...routed, user };
   if (directoryRead) {
-    if (slowMs) await delay(slowMs);
+    await serviceTime(ctx, slowMs);
     return handler(mc);
   }
   const verdict = ctx.throttle.acquire(principal.app.clientId, user.id);
@@ -74,11 +74,18 @@ async function dispatch(ctx: EmulatorContext, call: GraphCall, inBatch: boolean)
       { 'Retry-After': String(verdict.retryAfterSeconds) });
   }
   try {
-    if (slowMs) await delay(slowMs);
+    // The slot is held for the whole service time, so concurrent requests really overlap.
+    await serviceTime(ctx, slowMs);
     return handler(mc);
   } finally {
     verdict.release();
   }
+}
+
+/** The time a request takes at Microsoft: the latency model's draw plus a 'slow' fault's delay. */
+async function serviceTime(ctx: EmulatorContext, slowMs: number): Promise<void> {
+  const ms = slowMs + ctx.latency.sample();
+  if (ms > 0) await delay(ms);
 }
 
 /**
@@ -88,10 +95,7 @@ async function dispatch(ctx: EmulatorContext, call: GraphCall, inBatch: boolean)
  */
 function applyFault(fault: FaultSpec | undefined, fate: ConnectionFate): number {
   if (!fault) return 0;
-  const retryAfter = (fallback?: number): Record<string, string> => {
-    const seconds = fault.retryAfterSeconds ?? fallback;
-    return seconds === undefined ? {} : { 'Retry-After': String(seconds) };
-  };
+  const retryAfter = (fallback?: number): Record<string, string> => retryAfterHeader(fault, fallback);
   switch (fault.kind) {
     case '429':
       throw new GraphHttpError(429, 'TooManyRequests', 'Please retry again later.', retryAfter(1));
