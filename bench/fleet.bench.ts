@@ -61,7 +61,7 @@ function parseOptions(argv: string[]): Options {
     .addOption(new Option('--workers <n>', 'worker processes sharing the task queue').choices(['1', '2']).default('1'))
     .option('--latency <median,p99>', 'emulated Graph latency per request, ms (e.g. 60,400)', (v) => {
       const [medianMs, p99Ms] = v.split(',').map(Number);
-      if (!(medianMs >= 0 && p99Ms >= medianMs)) throw new InvalidArgumentError('expected MEDIAN,P99 in ms with P99 >= MEDIAN, e.g. 60,400');
+      if (!(medianMs > 0 && p99Ms >= medianMs)) throw new InvalidArgumentError('expected MEDIAN,P99 in ms, MEDIAN > 0 and P99 >= MEDIAN, e.g. 60,400');
       return { medianMs, p99Ms };
     })
     .option('--rate <n>', 'changes per second in the steady stream', positive, 2)
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const taskQueue = `wa-fleet-${randomBytes(4).toString('hex')}`;
   log(`${o.customers} customers, ${o.workers} worker(s), stream ${o.minutes} min at ${o.rate}/s, idle ${o.idleMinutes} min, interval ${ms(o.interval)}, latency ${o.latency ? `${o.latency.medianMs}/${o.latency.p99Ms} ms` : 'none'}`);
 
-  const world = await startFleetWorld({ customers: o.customers, bookings: o.bookings, intervalMs: o.interval, emulator: o.latency ? ({ latency: o.latency } as never) : undefined });
+  const world = await startFleetWorld({ customers: o.customers, bookings: o.bookings, intervalMs: o.interval, emulator: o.latency ? { latency: o.latency } : undefined });
   // Outlook's 10,000 requests per 10 minutes per app and mailbox are far from reached; the 4-concurrent limit stays.
   trustCertificateAuthority(world.microsoft.caPem);
   writeFileSync(join(dir, 'ca.pem'), world.microsoft.caPem);
