@@ -150,13 +150,13 @@ async function main(): Promise<void> {
     // ── Start-up wave ───────────────────────────────────────────────────────────────────────
     const waveStart = Date.now();
     const started: Customer[] = [];
-    let starting = true;
+    let waveOver = false;
     const statusMs: number[] = [];
     const listMs: number[] = [];
     let statusFailures = 0;
     let listHoles = 0;
     const probeStatus = async () => {
-      while (starting || firstSyncAt.size < o.customers) {
+      while (!waveOver) {
         const c = started[Math.floor(Math.random() * started.length)];
         if (!c) { await sleep(100); continue; }
         const t = performance.now();
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
       }
     };
     const probeList = async () => {
-      while (starting || firstSyncAt.size < o.customers) {
+      while (!waveOver) {
         const t = performance.now();
         // What `wa-outlook list` does: the counts per state and the first page, from visibility.
         await Promise.all([countIntegrations(client), listIntegrationPage(client, {}, { pageSize: 100 })]);
@@ -181,7 +181,6 @@ async function main(): Promise<void> {
       await startIntegration(client, taskQueue, c.settings);
       started.push(c);
     });
-    starting = false;
     const startedAllMs = Date.now() - waveStart;
     log(`started ${o.customers} integrations in ${startedAllMs} ms`);
     const waveDeadline = waveStart + Math.max(o.interval, 20 * 60_000);
@@ -189,6 +188,7 @@ async function main(): Promise<void> {
       await sleep(250);
     }
     const waveEnd = Date.now();
+    waveOver = true;
     await Promise.allSettled(probes);
     const firstSyncs = [...firstSyncAt.values()].map((t) => t - waveStart);
     log(`first syncs: ${firstSyncAt.size}/${o.customers} in ${waveEnd - waveStart} ms`);
