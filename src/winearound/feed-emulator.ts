@@ -104,7 +104,6 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
   const tokens = new Map<string, string>();
   let fault: FeedFault | null = null;
   let requests = 0;
-  const empty = render([], calendarName, new Date(Math.ceil(Date.now() / 1000) * 1000));
 
   const serveFeed = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     requests += 1;
@@ -114,7 +113,8 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
     if (url.searchParams.get('token') !== token) return void res.writeHead(401).end('Invalid token');
     if (fault === '500') return void res.writeHead(500).end('Internal Server Error');
     if (fault === 'garbage') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Manutenzione in corso</body></html>');
-    const feed = fault === 'empty' ? empty : (own.get(customerId) ?? shared).current;
+    const set = own.get(customerId) ?? shared;
+    const feed = fault === 'empty' ? set.empty : set.current;
     const headers = { etag: feed.etag, 'last-modified': feed.lastModified, 'cache-control': 'private, no-cache' };
     if (notModified(req, feed)) return void res.writeHead(304, headers).end();
     res.writeHead(200, { ...headers, 'content-type': 'text/calendar; charset=utf-8' }).end(feed.body);
@@ -188,16 +188,22 @@ class BookingSet {
   private readonly store: Map<string, FeedBooking>;
   private newestVersion = 0;
   current: Rendered;
+  /** The 'empty' fault's feed: no events, dated as the bookings it replaces were at the start. */
+  readonly empty: Rendered;
 
   constructor(bookings: FeedBooking[], private readonly calendarName: string) {
     this.store = new Map(bookings.map((b) => [b.id, b]));
     this.current = this.render();
+    this.empty = render([], calendarName, this.stamp());
+  }
+
+  private stamp(): Date {
+    for (const b of this.store.values()) this.newestVersion = Math.max(this.newestVersion, b.version);
+    return new Date(Math.ceil(Math.max(Date.now(), this.newestVersion) / 1000) * 1000);
   }
 
   private render(): Rendered {
-    for (const b of this.store.values()) this.newestVersion = Math.max(this.newestVersion, b.version);
-    const stamp = new Date(Math.ceil(Math.max(Date.now(), this.newestVersion) / 1000) * 1000);
-    return render([...this.store.values()], this.calendarName, stamp);
+    return render([...this.store.values()], this.calendarName, this.stamp());
   }
 
   get(id: string): FeedBooking | undefined {
