@@ -71,7 +71,7 @@ function parseOptions(argv: string[]): Options {
     .option('--history-probes <n>', 'customers kept out of the stream, signalled one at a time to count history events', (v) => Math.round(positive(v)), 5)
     .option('--worker-node-args <args>', 'node flags for the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"', (v) => v.split(' ').filter(Boolean), [])
     .option('--worker-env <pairs>', 'extra environment for the workers, KEY=VALUE,…', (v) => Object.fromEntries(v.split(',').map((p) => p.split('='))), {})
-    .option('--no-eager-activities', 'leave the server\'s eager activity dispatch off (as Temporal\'s default)')
+    .option('--eager-activities', 'turn the dev server\'s eager activity dispatch on (an experiment; off by default, as in Temporal)', false)
     .option('--out <file>', 'also write the figures as JSON')
     .parse(argv);
   const o = program.opts();

@@ -24,7 +24,9 @@ export interface DevServerOptions {
   /**
    * Let the server hand an activity to the worker in the answer to the workflow task that
    * scheduled it (eager dispatch; off in the server by default): one matching round trip less per
-   * signalled change. Default true.
+   * signalled change. Default false (the server's): with it on, the end-to-end test "syncs the
+   * feed, then applies webhook notifications…" sees its syncNow served by the start-up reconcile;
+   * not understood yet, so it stays an experiment (`npm run bench:fleet -- --eager-activities`).
    */
   eagerActivities?: boolean;
 }
@@ -117,7 +119,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace,
     // Its warnings are mostly its own shutdown chatter; errors still show.
     '--log-level', 'error', ...searchAttributeArgs,
-    '--dynamic-config-value', `system.enableActivityEagerExecution=${options.eagerActivities ?? true}`,
+    '--dynamic-config-value', `system.enableActivityEagerExecution=${options.eagerActivities ?? false}`,
     ...(uiPort === false ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.extraArgs ?? []),
