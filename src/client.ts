@@ -7,8 +7,12 @@ import { loadConfig } from './config';
 import { withTemporalClient } from './temporal/connection';
 import { registerDiagnoseCommand } from './diagnosis/cli';
 import {
+  addStatuses,
+  countIntegrations,
+  forEachIntegration,
   getStatus,
-  listIntegrations,
+  INTEGRATION_STATES,
+  listIntegrationPage,
   notifyEventChanged,
   OpsError,
   pauseIntegration,
@@ -17,8 +21,10 @@ import {
   stopIntegration,
   syncNow,
   updateConfig,
+  type IntegrationFilter,
+  type IntegrationListing,
 } from './ops/integrations';
-import { formatListing, formatStatus, formatSummary } from './ops/format';
+import { formatCounts, formatListing, formatOutcome, formatStatus, formatSummary } from './ops/format';
 import type { ConfigPatch, IntegrationConfigInput } from './workflows/integration-config';
 
 /**
@@ -84,6 +90,43 @@ function settingsFrom(o: SettingsFlags): ConfigPatch {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as ConfigPatch;
 }
 
+type FilterFlags = { state?: string; errorCode?: string; query?: string; allIntegrations?: boolean; dryRun?: boolean };
+
+/** The filter options of bulk operations: which integrations, or all of them (said explicitly). */
+function filterOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--state <state>', 'every integration in this state').choices(INTEGRATION_STATES))
+    .option('--error-code <code>', 'every integration whose last error has this code')
+    .option('--query <visibility query>', 'every integration matching this Temporal visibility query')
+    .option('--all-integrations', 'every running integration')
+    .option('--dry-run', 'list the integrations it would act on, and do nothing');
+}
+
+function filterFrom(o: FilterFlags): IntegrationFilter {
+  return { state: o.state, errorCode: o.errorCode, query: o.query };
+}
+
+function assertNoFilter(o: FilterFlags): void {
+  if (o.state || o.errorCode || o.query || o.allIntegrations || o.dryRun) {
+    throw new OpsError('Give either a customer or a filter (--state, --error-code, --query, --all-integrations), not both.');
+  }
+}
+
+/** Runs the operation on every matching integration, printing one line per outcome; exit code 1 if any failed. */
+async function bulk(o: FilterFlags, done: string, operation: (client: Client, customerId: string) => Promise<unknown>): Promise<void> {
+  const filter = filterFrom(o);
+  if (!filter.state && !filter.errorCode && !filter.query?.trim() && !o.allIntegrations) {
+    throw new OpsError('Give a customer, or a filter: --state, --error-code, --query, or --all-integrations for every integration.');
+  }
+  const outcomes = await withClient((c) =>
+    forEachIntegration(c, filter, (id) => (o.dryRun ? Promise.resolve() : operation(c, id)), {
+      onOutcome: (outcome) => console.log(o.dryRun ? `would act on ${outcome.customerId}` : formatOutcome(done, outcome)),
+    }));
+  const failed = outcomes.filter((x) => !x.ok).length;
+  console.log(`${o.dryRun ? 'Dry run: ' : ''}${outcomes.length} integration(s) matched${o.dryRun ? '' : `: ${outcomes.length - failed} ok, ${failed} failed`}.`);
+  if (failed) process.exitCode = 1;
+}
+
 export function buildCli(): Command {
   const program = new Command('wa-outlook')
     .description('Operate WineAround → Outlook calendar integrations (one Temporal workflow per customer).')
@@ -95,10 +138,15 @@ export function buildCli(): Command {
       console.log(`Started ${workflowId}. Follow it with: wa-outlook status ${customer}`);
     });
 
-  settingsOptions(program.command('update-config <customer>').description('change settings of a running integration (e.g. a rotated --secret-ref)'), false)
+  filterOptions(settingsOptions(program.command('update-config [customer]')
+    .description('change settings of a running integration (e.g. a rotated --secret-ref), or of every one matching a filter'), false))
     .option('--json', 'machine-readable output')
-    .action(async (customer: string, o: SettingsFlags & { json?: boolean }) => {
-      const status = await withClient((c) => updateConfig(c, customer, settingsFrom(o)));
+    .action(async (customer: string | undefined, o: SettingsFlags & FilterFlags & { json?: boolean }) => {
+      const patch = settingsFrom(o);
+      if (!Object.keys(patch).length) throw new OpsError('Nothing to change: give at least one setting, e.g. --secret-ref.');
+      if (customer === undefined) return bulk(o, 'settings updated', (c, id) => updateConfig(c, id, patch));
+      assertNoFilter(o);
+      const status = await withClient((c) => updateConfig(c, customer, patch));
       print(Boolean(o.json), status, () => formatStatus(status));
     });
 
@@ -109,15 +157,16 @@ export function buildCli(): Command {
       console.log(final ? `Stopped ${customer}.` : `Stop requested for ${customer}.`);
     });
 
-  program.command('pause <customer>').description('hold all writes; changes queue up').action(async (customer: string) => {
-    await withClient((c) => pauseIntegration(c, customer));
-    console.log(`Pause requested for ${customer}.`);
-  });
-
-  program.command('resume <customer>').description('resume a paused integration, reconciling at once').action(async (customer: string) => {
-    await withClient((c) => resumeIntegration(c, customer));
-    console.log(`Resume requested for ${customer}.`);
-  });
+  const signalCommand = (name: string, description: string, what: string, signal: (client: Client, customerId: string) => Promise<void>) =>
+    filterOptions(program.command(`${name} [customer]`).description(`${description} (one integration, or every one matching a filter)`))
+      .action(async (customer: string | undefined, o: FilterFlags) => {
+        if (customer === undefined) return bulk(o, `${what} requested`, signal);
+        assertNoFilter(o);
+        await withClient((c) => signal(c, customer));
+        console.log(`${what[0].toUpperCase()}${what.slice(1)} requested for ${customer}.`);
+      });
+  signalCommand('pause', 'hold all writes; changes queue up', 'pause', pauseIntegration);
+  signalCommand('resume', 'resume a paused integration, reconciling at once', 'resume', resumeIntegration);
 
   program.command('status <customer>').description('where an integration stands').option('--json', 'machine-readable output')
     .action(async (customer: string, o: { json?: boolean }) => {
@@ -125,13 +174,35 @@ export function buildCli(): Command {
       print(Boolean(o.json), status, () => formatStatus(status));
     });
 
-  program.command('list').description('all running integrations')
-    .addOption(new Option('--state <state>', 'only integrations in this state').choices(['running', 'paused', 'needs_attention', 'stopping']))
+  program.command('list').description('running integrations, a page at a time, with counts per state (from Temporal visibility)')
+    .addOption(new Option('--state <state>', 'only integrations in this state').choices(INTEGRATION_STATES))
     .option('--error-code <code>', 'only integrations whose last error has this code, e.g. INVALID_SECRET')
+    .option('--query <visibility query>', 'only integrations matching this Temporal visibility query, e.g. \'WaCustomerId STARTS_WITH "cantina-"\'')
+    .option('--limit <n>', 'integrations per page (default 100)', integer, 100)
+    .option('--page-token <token>', 'continue after the previous page (its last line gives the token)')
+    .option('--all', 'every page, not just the first')
+    .option('--details', 'also ask each listed integration for its status (last sync, next run, pending changes): slower, needs a worker')
     .option('--json', 'machine-readable output')
-    .action(async (o: { state?: string; errorCode?: string; json?: boolean }) => {
-      const listings = await withClient((c) => listIntegrations(c, { state: o.state, errorCode: o.errorCode }));
-      print(Boolean(o.json), listings, () => formatListing(listings));
+    .action(async (o: FilterFlags & { limit: number; pageToken?: string; all?: boolean; details?: boolean; json?: boolean }) => {
+      const filter = filterFrom(o);
+      const { counts, integrations, nextPageToken } = await withClient(async (c) => {
+        const countsAsked = countIntegrations(c, { errorCode: filter.errorCode, query: filter.query });
+        const listed: IntegrationListing[] = [];
+        let token = o.pageToken;
+        do {
+          const page = await listIntegrationPage(c, filter, { pageSize: o.limit, nextPageToken: token });
+          listed.push(...page.integrations);
+          token = page.nextPageToken;
+        } while (o.all && token);
+        if (o.details) await addStatuses(c, listed);
+        return { counts: await countsAsked, integrations: listed, nextPageToken: token };
+      });
+      print(Boolean(o.json), { counts, integrations, nextPageToken }, () => [
+        formatCounts(counts),
+        '',
+        formatListing(integrations, { details: o.details }),
+        ...(nextPageToken ? ['', `More: add --page-token ${nextPageToken} (or --all)`] : []),
+      ].join('\n'));
     });
 
   program.command('sync-now <customer>').description('run a full reconcile now and print its summary').option('--json', 'machine-readable output')

@@ -62,6 +62,11 @@ const envVariables = z.object({
   WA_FEED_PARSE_BUDGET_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(240_000, 'must stay under the reconcile activity\'s 5-minute limit (at most 240000)').default(120_000),
   WA_FEED_PARSE_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   WA_METRICS_PORT: port.optional(),
+  WA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0, 'must be 0 (no cache) or more').optional(),
+  WA_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2, 'must be at least 2').optional(),
+  WA_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1, 'must be at least 1').optional(),
+  WA_WORKFLOW_THREADS: z.coerce.number().int().min(1, 'must be at least 1').max(16).optional(),
+  WA_STATS_INTERVAL_MS: z.coerce.number().int().min(100, 'must be at least 100 (ms between "Worker stats" log lines)').optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 type Env = z.infer<typeof envVariables>;
@@ -166,5 +171,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     /** GET /metrics, /healthz, /readyz on this port (0: any free one); unset: not served. */
     metricsPort: e.WA_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
+    /** SDK worker sizing; unset: the defaults in src/worker.ts (see docs/benchmark.md for why). */
+    worker: {
+      maxCachedWorkflows: e.WA_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTasks: e.WA_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivities: e.WA_MAX_CONCURRENT_ACTIVITIES,
+      workflowThreads: e.WA_WORKFLOW_THREADS,
+    },
+    /** Log a "Worker stats" line this often (ms); unset: never. */
+    statsIntervalMs: e.WA_STATS_INTERVAL_MS,
   };
 }

@@ -16,6 +16,7 @@ import { freePort, startDevServer, type DevServer } from './temporal/dev-server'
 import { dataConverterFor, PAYLOAD_ENCRYPTION_OFF } from './temporal/encryption';
 import { startWebhookServer } from './webhook/server';
 import { closeParsePool, configureParsePool } from './winearound/parse-pool';
+import { logWorkerStats } from './worker-stats';
 
 /**
  * The worker: runs every customer's integration workflow and its activities. Without
@@ -88,6 +89,7 @@ export async function startService(
       dataConverter,
       // In-flight Graph calls get time to finish before activities are cancelled.
       shutdownGraceTime: '20 seconds',
+      ...workerSizing(config.worker),
     });
     let opsUrl: string | undefined;
     if (config.metricsPort !== undefined) {
@@ -110,7 +112,9 @@ export async function startService(
       const { port } = webhook.address() as { port: number };
       webhookUrl = `http://127.0.0.1:${port}/webhooks/winearound`;
     }
+    const stopStats = config.statsIntervalMs ? logWorkerStats(worker, logger, config.statsIntervalMs) : undefined;
     const done = worker.run().finally(async () => {
+      stopStats?.();
       for (const server of [webhook, codecServer, opsServer]) await new Promise((r) => (server ? server.close(r) : r(undefined)));
       await connection.close();
       await closeParsePool();
@@ -124,6 +128,25 @@ export async function startService(
     await devServer?.stop();
     throw err;
   }
+}
+
+/**
+ * The SDK worker's sizing. Each cached workflow holds its own instance of the workflow bundle's
+ * modules (about 2.4 MB, measured by `npm run bench:fleet`), and the SDK's default cache grows
+ * with the heap limit (over 2,000 workflows here): bounded so that 1,000 integrations fit in 1 GB;
+ * an evicted workflow is replayed from its (short) history when it next wakes. Two workflow
+ * threads: every workflow task of the fleet runs on them, the start-up wave queued behind one.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+export const DEFAULT_WORKFLOW_THREADS = 2;
+
+export function workerSizing(sizing: ServiceConfig['worker']) {
+  return {
+    maxCachedWorkflows: sizing.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    workflowThreadPoolSize: sizing.workflowThreads ?? DEFAULT_WORKFLOW_THREADS,
+    ...(sizing.maxConcurrentWorkflowTasks !== undefined && { maxConcurrentWorkflowTaskExecutions: sizing.maxConcurrentWorkflowTasks }),
+    ...(sizing.maxConcurrentActivities !== undefined && { maxConcurrentActivityTaskExecutions: sizing.maxConcurrentActivities }),
+  };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { SyncSummary } from '../reconcile/summary';
 import type { IntegrationStatus } from '../workflows/status';
-import type { IntegrationListing } from './integrations';
+import type { BulkOutcome, IntegrationListing } from './integrations';
 
 /** Human-readable renderings for the ops CLI. */
 
@@ -48,19 +48,29 @@ export function formatStatus(s: IntegrationStatus): string {
   return lines.join('\n');
 }
 
-export function formatListing(listings: IntegrationListing[]): string {
-  if (!listings.length) return 'No running integrations.';
-  const header = ['CUSTOMER', 'STATE', 'LAST SYNC', 'NEXT RUN', 'PENDING', 'ERROR'];
+export function formatListing(listings: IntegrationListing[], options: { details?: boolean } = {}): string {
+  if (!listings.length) return 'No running integrations match.';
+  const details = options.details ?? listings.some((l) => l.status || l.statusError);
+  const header = ['CUSTOMER', 'STATE', 'ERROR', ...(details ? ['LAST SYNC', 'NEXT RUN', 'PENDING'] : ['STARTED'])];
   const rows = listings.map((l) => [
     l.customerId,
     l.state,
-    when(l.status?.lastSuccessAt),
-    when(l.status?.nextRunAt),
-    l.status ? String(l.status.pendingChanges) : '?',
-    l.status?.lastError?.code ?? '',
+    l.errorCode ?? l.status?.lastError?.code ?? '',
+    ...(details
+      ? [when(l.status?.lastSuccessAt), when(l.status?.nextRunAt), l.status ? String(l.status.pendingChanges) : '?']
+      : [when(l.startTime.toISOString())]),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const table = [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
   const unanswered = listings.filter((l) => l.statusError).map((l) => `? ${l.customerId}: no status (${l.statusError}) — is a worker running?`);
   return [...table, ...(unanswered.length ? ['', ...unanswered] : [])].join('\n');
+}
+
+export function formatCounts(counts: { total: number; byState: Record<string, number> }): string {
+  const states = Object.entries(counts.byState).filter(([, n]) => n > 0).map(([state, n]) => `${state} ${n}`);
+  return `${counts.total} integration${counts.total === 1 ? '' : 's'}${states.length ? `: ${states.join(' · ')}` : ''}`;
+}
+
+export function formatOutcome(action: string, outcome: BulkOutcome): string {
+  return outcome.ok ? `ok      ${outcome.customerId}: ${action}` : `FAILED  ${outcome.customerId}: ${outcome.error}`;
 }

@@ -5,6 +5,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   configPatchSchema,
@@ -27,7 +28,7 @@ import {
   updateConfigUpdate,
 } from '../workflows/messages';
 import { customerIdKey, errorCodeKey, integrationStatusKey } from '../workflows/search-attributes';
-import type { IntegrationStatus } from '../workflows/status';
+import type { IntegrationState, IntegrationStatus } from '../workflows/status';
 import type { SyncSummary } from '../reconcile/summary';
 import { parseNotification, type EventChange } from '../winearound/notification';
 
@@ -76,6 +77,7 @@ export async function startIntegration(client: Client, taskQueue: string, input:
         { key: integrationStatusKey, value: 'running' },
       ]),
       ...describeIntegration(config),
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -146,6 +148,7 @@ export async function notifyEventChanged(
       { key: integrationStatusKey, value: 'running' },
     ]),
     ...describeIntegration(config),
+    workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
   });
   return parsed;
 }
@@ -153,44 +156,130 @@ export async function notifyEventChanged(
 export interface IntegrationListing {
   customerId: string;
   state: string;
-  /** The last error's code (search attribute WaErrorCode), if any. */
+  /** The last error's code, from the WaErrorCode search attribute (absent: none, or not published by this workflow version). */
   errorCode?: string;
   workflowId: string;
   startTime: Date;
-  /** From the status query; absent when no worker answered. */
+  /** From the status query, when details were asked for; absent when no worker answered. */
   status?: IntegrationStatus;
   /** Why the status query failed (e.g. no worker polling the task queue). */
   statusError?: string;
 }
 
-/** All integrations, from the search attributes; each one's details from its status query. */
-export async function listIntegrations(client: Client, filter: { state?: string; errorCode?: string } = {}): Promise<IntegrationListing[]> {
+/** Which integrations: by state, by error code, and/or a Temporal visibility query (ANDed). */
+export interface IntegrationFilter {
+  state?: string;
+  errorCode?: string;
+  /** e.g. `WaCustomerId STARTS_WITH "cantina-"`; see Temporal's list filter syntax. */
+  query?: string;
+}
+
+const quoted = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+
+/** The visibility query for running integrations matching the filter. */
+export function visibilityQuery(filter: IntegrationFilter = {}): string {
   const clauses = [`${customerIdKey.name} IS NOT NULL`, 'ExecutionStatus = "Running"'];
-  if (filter.state) clauses.push(`${integrationStatusKey.name} = "${filter.state.replace(/"/g, '')}"`);
-  if (filter.errorCode) clauses.push(`${errorCodeKey.name} = "${filter.errorCode.replace(/"/g, '')}"`);
-  const listings: IntegrationListing[] = [];
-  for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
-    const customerId = execution.typedSearchAttributes.get(customerIdKey) ?? execution.workflowId;
-    listings.push({
-      customerId,
-      state: execution.typedSearchAttributes.get(integrationStatusKey) ?? 'unknown',
-      errorCode: execution.typedSearchAttributes.get(errorCodeKey),
+  if (filter.state) clauses.push(`${integrationStatusKey.name} = ${quoted(filter.state)}`);
+  if (filter.errorCode) clauses.push(`${errorCodeKey.name} = ${quoted(filter.errorCode)}`);
+  if (filter.query?.trim()) clauses.push(`(${filter.query.trim()})`);
+  return clauses.join(' AND ');
+}
+
+/** A visibility error (unknown attribute, bad syntax) as an answer naming the filter. */
+async function onVisibility<T>(filter: IntegrationFilter, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    const e = err as { code?: number; details?: string; message?: string };
+    if (e.code === 3 /* INVALID_ARGUMENT */) {
+      throw new OpsError(`The server refused the filter (${visibilityQuery(filter)}): ${e.details ?? e.message}. Check --query's syntax and that the search attributes are registered (the worker's dev server does it; see docs/deployment.md).`);
+    }
+    throw err;
+  }
+}
+
+export interface IntegrationPage {
+  integrations: IntegrationListing[];
+  /** Pass to the next call for the following page; absent on the last page. */
+  nextPageToken?: string;
+}
+
+/**
+ * One page of integrations, from Temporal visibility only (search attributes): it answers at once
+ * however many integrations there are and whether or not workers are busy. Ordered by the
+ * server (most recently started first).
+ */
+export async function listIntegrationPage(client: Client, filter: IntegrationFilter = {}, page: { pageSize?: number; nextPageToken?: string } = {}): Promise<IntegrationPage> {
+  const response = await onVisibility(filter, () => client.workflowService.listWorkflowExecutions({
+    namespace: client.options.namespace,
+    query: visibilityQuery(filter),
+    pageSize: page.pageSize ?? 100,
+    nextPageToken: page.nextPageToken ? Buffer.from(page.nextPageToken, 'base64') : undefined,
+  }));
+  const integrations = await Promise.all((response.executions ?? []).map(async (raw) => {
+    const execution = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace);
+    const attributes = execution.typedSearchAttributes;
+    return {
+      customerId: attributes.get(customerIdKey) ?? execution.workflowId,
+      state: attributes.get(integrationStatusKey) ?? 'unknown',
+      errorCode: attributes.get(errorCodeKey) || undefined,
       workflowId: execution.workflowId,
       startTime: execution.startTime,
-    });
-  }
-  await Promise.all(
-    listings.map(async (l) => {
+    };
+  }));
+  const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64') : undefined;
+  return { integrations, nextPageToken: token };
+}
+
+/** Every integration matching the filter, page by page. */
+export async function* allIntegrations(client: Client, filter: IntegrationFilter = {}, pageSize = 500): AsyncGenerator<IntegrationListing> {
+  let nextPageToken: string | undefined;
+  do {
+    const page = await listIntegrationPage(client, filter, { pageSize, nextPageToken });
+    yield* page.integrations;
+    nextPageToken = page.nextPageToken;
+  } while (nextPageToken);
+}
+
+export const INTEGRATION_STATES: IntegrationState[] = ['running', 'paused', 'needs_attention', 'stopping'];
+
+/** How many integrations match, in total and per state (one count request per state: visibility groups by ExecutionStatus only). */
+export async function countIntegrations(client: Client, filter: IntegrationFilter = {}): Promise<{ total: number; byState: Record<string, number> }> {
+  const count = async (f: IntegrationFilter) => Number((await onVisibility(f, () => client.workflow.count(visibilityQuery(f)))).count);
+  const [total, ...perState] = await Promise.all([count(filter), ...INTEGRATION_STATES.map((state) => count({ ...filter, state }))]);
+  return { total, byState: Object.fromEntries(INTEGRATION_STATES.map((state, i) => [state, perState[i]])) };
+}
+
+/** Adds each integration's status query answer, a few at a time, each bounded so that a listing never hangs on a busy worker. */
+export async function addStatuses(client: Client, listings: IntegrationListing[], options: { concurrency?: number; deadlineMs?: number } = {}): Promise<void> {
+  let next = 0;
+  const work = async () => {
+    while (next < listings.length) {
+      const l = listings[next++];
       try {
         // Without a worker a query waits ~30 s: a listing should not.
-        l.status = await client.connection.withDeadline(Date.now() + 5_000, () => handleFor(client, l.customerId).query(statusQuery));
+        l.status = await client.connection.withDeadline(Date.now() + (options.deadlineMs ?? 5_000), () => handleFor(client, l.customerId).query(statusQuery));
       } catch (err) {
         l.statusError = (err as Error).message;
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 20 }, work));
+}
+
+/** All integrations matching the filter, sorted by customer; with `details`, each one's status query answer too. */
+export async function listIntegrations(client: Client, filter: IntegrationFilter = {}, options: { details?: boolean } = { details: true }): Promise<IntegrationListing[]> {
+  const listings: IntegrationListing[] = [];
+  for await (const l of allIntegrations(client, filter)) listings.push(l);
+  if (options.details) await addStatuses(client, listings);
   return listings.sort((a, b) => a.customerId.localeCompare(b.customerId));
 }
+
+/**
+ * A starved worker (a CPU-bound host carrying a fleet) can take more than the default 10 s over a
+ * task that replays a long history; the timeout would then evict and replay it again, for ever.
+ */
+const WORKFLOW_TASK_TIMEOUT = '30 seconds';
 
 /** The Temporal UI's summary and details of an integration: who and where, never a secret or the feed's token. */
 function describeIntegration(config: IntegrationConfig): { staticSummary: string; staticDetails: string } {
@@ -205,4 +294,43 @@ function describeIntegration(config: IntegrationConfig): { staticSummary: string
       `- reconcile every ${minutes} min, window ${config.windowPastDays} days back to ${config.windowFutureDays} ahead, time zone ${config.timeZone}`,
     ].join('\n'),
   };
+}
+
+export interface BulkOutcome {
+  customerId: string;
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * Applies one operation to every integration matching the filter, a few at a time, and reports
+ * each outcome. The matching set is read first (visibility), so integrations whose state the
+ * operation changes are neither skipped nor visited twice.
+ */
+export async function forEachIntegration(
+  client: Client,
+  filter: IntegrationFilter,
+  operation: (customerId: string) => Promise<unknown>,
+  options: { concurrency?: number; onOutcome?: (outcome: BulkOutcome) => void } = {},
+): Promise<BulkOutcome[]> {
+  const customers: string[] = [];
+  for await (const l of allIntegrations(client, filter)) customers.push(l.customerId);
+  const outcomes: BulkOutcome[] = [];
+  let next = 0;
+  const work = async () => {
+    while (next < customers.length) {
+      const customerId = customers[next++];
+      let outcome: BulkOutcome;
+      try {
+        await operation(customerId);
+        outcome = { customerId, ok: true };
+      } catch (err) {
+        outcome = { customerId, ok: false, error: (err as Error).message };
+      }
+      outcomes.push(outcome);
+      options.onOutcome?.(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 10 }, work));
+  return outcomes;
 }

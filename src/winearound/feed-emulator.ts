@@ -20,16 +20,28 @@ export interface FeedEmulatorOptions {
   calendarName?: string;
 }
 
-export interface FeedEmulator {
-  readonly baseUrl: string;
-  /** The feed URL for a customer (registers the customer and its secret token). */
-  url(customerId: string): string;
+/** One set of bookings served as a feed. */
+export interface FeedBookings {
   upsert(booking: FeedBooking): void;
   /** Keeps the booking in the feed as STATUS:CANCELLED; false if unknown. */
   cancel(id: string): boolean;
   /** Drops the booking from the feed; false if unknown. */
   remove(id: string): boolean;
   bookings(): FeedBooking[];
+}
+
+/** A customer's own feed (see FeedEmulator.ownFeed). */
+export interface CustomerFeed extends FeedBookings {
+  readonly url: string;
+}
+
+/** The shared bookings (every customer's feed unless it has its own), and the server. */
+export interface FeedEmulator extends FeedBookings {
+  readonly baseUrl: string;
+  /** The feed URL for a customer (registers the customer and its secret token). */
+  url(customerId: string): string;
+  /** Gives a customer bookings of its own instead of the shared ones (a fleet, each winery its own calendar). */
+  ownFeed(customerId: string, bookings: FeedBooking[]): CustomerFeed;
   setFault(fault: FeedFault | null): void;
   /**
    * Rewrites the body served to one customer (a hostile or broken feed for tests); null restores
@@ -94,23 +106,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Promise<FeedEmulator> {
   const calendarName = options.calendarName ?? 'WineAround – Prenotazioni';
-  const store = new Map<string, FeedBooking>((options.bookings ?? []).map((b) => [b.id, b]));
+  const shared = new BookingSet(options.bookings ?? [], calendarName);
+  const own = new Map<string, BookingSet>();
   const tokens = new Map<string, string>();
   let fault: FeedFault | null = null;
   const filters = new Map<string, (body: string) => string>();
   let requests = 0;
-  // Whole seconds: Last-Modified has no finer resolution. A feed is never older than the newest
-  // change it reflects (bookings may carry versions ahead of this clock, e.g. in tests).
-  let newestVersion = 0;
-  const stamp = () => {
-    for (const b of store.values()) newestVersion = Math.max(newestVersion, b.version);
-    return new Date(Math.ceil(Math.max(Date.now(), newestVersion) / 1000) * 1000);
-  };
-  let current = render([...store.values()], calendarName, stamp());
-  const empty = render([], calendarName, stamp());
-  const changed = () => {
-    current = render([...store.values()], calendarName, stamp());
-  };
 
   const serveFeed = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     requests += 1;
@@ -120,7 +121,8 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
     if (url.searchParams.get('token') !== token) return void res.writeHead(401).end('Invalid token');
     if (fault === '500') return void res.writeHead(500).end('Internal Server Error');
     if (fault === 'garbage') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Manutenzione in corso</body></html>');
-    const unfiltered = fault === 'empty' ? empty : current;
+    const set = own.get(customerId) ?? shared;
+    const unfiltered = fault === 'empty' ? set.empty : set.current;
     const filter = filters.get(customerId);
     const feed = filter ? withBody(filter(unfiltered.body), unfiltered.lastModified) : unfiltered;
     const headers = { etag: feed.etag, 'last-modified': feed.lastModified, 'cache-control': 'private, no-cache' };
@@ -131,14 +133,14 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
   const serveAdmin = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const [, , resource, id, action] = url.pathname.split('/').map(decodeURIComponent);
     if (resource !== 'bookings') return send(res, 404, { error: 'unknown admin path' });
-    if (req.method === 'GET' && id === undefined) return send(res, 200, [...store.values()]);
+    if (req.method === 'GET' && id === undefined) return send(res, 200, shared.bookings());
     if (req.method === 'POST' && id === undefined) {
       const booking = parseBooking(await readJson(req), Date.now());
       handle.upsert(booking);
       return send(res, 200, booking);
     }
     if (req.method === 'POST' && id !== undefined && action === 'cancel') {
-      return handle.cancel(id) ? send(res, 200, store.get(id)) : send(res, 404, { error: `no booking ${id}` });
+      return handle.cancel(id) ? send(res, 200, shared.get(id)) : send(res, 404, { error: `no booking ${id}` });
     }
     if (req.method === 'DELETE' && id !== undefined && action === undefined) {
       return handle.remove(id) ? send(res, 204, null) : send(res, 404, { error: `no booking ${id}` });
@@ -160,29 +162,19 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const url = (customerId: string) => {
+    if (!tokens.has(customerId)) tokens.set(customerId, randomBytes(16).toString('hex'));
+    return `${baseUrl}/feeds/${encodeURIComponent(customerId)}.ics?token=${tokens.get(customerId)}`;
+  };
   const handle: FeedEmulator = {
     baseUrl,
-    url(customerId) {
-      if (!tokens.has(customerId)) tokens.set(customerId, randomBytes(16).toString('hex'));
-      return `${baseUrl}/feeds/${encodeURIComponent(customerId)}.ics?token=${tokens.get(customerId)}`;
+    url,
+    ownFeed(customerId, bookings) {
+      const set = new BookingSet(bookings, calendarName);
+      own.set(customerId, set);
+      return Object.assign(bookingsApi(set), { url: url(customerId) });
     },
-    upsert(booking) {
-      store.set(booking.id, booking);
-      changed();
-    },
-    cancel(id) {
-      const booking = store.get(id);
-      if (!booking) return false;
-      store.set(id, { ...booking, cancelled: true, version: Math.max(Date.now(), booking.version + 1) });
-      changed();
-      return true;
-    },
-    remove(id) {
-      const existed = store.delete(id);
-      if (existed) changed();
-      return existed;
-    },
-    bookings: () => [...store.values()],
+    ...bookingsApi(shared),
     setFault(next) {
       fault = next;
     },
@@ -200,4 +192,64 @@ export async function startFeedEmulator(options: FeedEmulatorOptions = {}): Prom
       }),
   };
   return handle;
+}
+
+/**
+ * One set of bookings and its rendered feed. Last-Modified has whole seconds only; a feed is never
+ * older than the newest change it reflects (bookings may carry versions ahead of this clock, e.g. in tests).
+ */
+class BookingSet {
+  private readonly store: Map<string, FeedBooking>;
+  private newestVersion = 0;
+  current: Rendered;
+  /** The 'empty' fault's feed: no events, dated as the bookings it replaces were at the start. */
+  readonly empty: Rendered;
+
+  constructor(bookings: FeedBooking[], private readonly calendarName: string) {
+    this.store = new Map(bookings.map((b) => [b.id, b]));
+    this.current = this.render();
+    this.empty = render([], calendarName, this.stamp());
+  }
+
+  private stamp(): Date {
+    for (const b of this.store.values()) this.newestVersion = Math.max(this.newestVersion, b.version);
+    return new Date(Math.ceil(Math.max(Date.now(), this.newestVersion) / 1000) * 1000);
+  }
+
+  private render(): Rendered {
+    return render([...this.store.values()], this.calendarName, this.stamp());
+  }
+
+  get(id: string): FeedBooking | undefined {
+    return this.store.get(id);
+  }
+
+  bookings(): FeedBooking[] {
+    return [...this.store.values()];
+  }
+
+  set(booking: FeedBooking): void {
+    this.store.set(booking.id, booking);
+    this.current = this.render();
+  }
+
+  delete(id: string): boolean {
+    const existed = this.store.delete(id);
+    if (existed) this.current = this.render();
+    return existed;
+  }
+}
+
+function bookingsApi(set: BookingSet): FeedBookings {
+  return {
+    upsert: (booking) => set.set(booking),
+    cancel(id) {
+      const booking = set.get(id);
+      if (!booking) return false;
+      set.set({ ...booking, cancelled: true, version: Math.max(Date.now(), booking.version + 1) });
+      return true;
+    },
+    remove: (id) => set.delete(id),
+    bookings: () => set.bookings(),
+  };
 }

@@ -89,6 +89,20 @@ describe('feed emulator over HTTP', () => {
     assert.equal((await admin('POST', '/bookings', 'not json')).status, 400);
   });
 
+  it('serves a customer with its own bookings apart from the shared ones', async () => {
+    const own = emulator.ownFeed('cantina-blu', sampleBookings(now, 2).map((b) => ({ ...b, id: `blu-${b.id}` })));
+    const ownBody = await (await fetch(own.url)).text();
+    assert.match(ownBody, /UID:blu-wa-bk-00002\r\n/);
+    assert.doesNotMatch(ownBody, /UID:wa-bk-00005\r\n/);
+    const sharedEtag = (await fetch(url)).headers.get('etag');
+    own.upsert({ ...own.bookings()[0], title: 'Degustazione privata' });
+    assert.match(await (await fetch(own.url)).text(), /SUMMARY:Degustazione privata/);
+    assert.equal((await fetch(url)).headers.get('etag'), sharedEtag, 'the shared feed is untouched');
+    assert.equal(own.cancel('blu-wa-bk-00001'), true);
+    assert.equal(emulator.cancel('blu-wa-bk-00001'), false, 'not a shared booking');
+    assert.equal(emulator.bookings().length, 5);
+  });
+
   it('refuses unknown customers and wrong tokens', async () => {
     assert.equal((await fetch(`${emulator.baseUrl}/feeds/other.ics?token=x`)).status, 404);
     assert.equal((await fetch(url.replace(/token=\w+/, 'token=nope'))).status, 401);

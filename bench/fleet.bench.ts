@@ -1,0 +1,411 @@
+/**
+ * The fleet benchmark (a benchmark, not a test): N customers, each with its own tenant, mailbox
+ * and feed of 20 bookings, on one or two worker processes (`node lib/src/worker.js`, configured
+ * by environment as in production) against a Temporal dev server on SQLite, the Microsoft
+ * emulator and the feed emulator, changes arriving through the signed webhook.
+ *
+ *   npm run bench:fleet -- --customers N [--minutes M] [--workers 1|2] [--latency MEDIAN,P99] [--out FILE]
+ *
+ * Phases: start-up wave (every integration started at once; time until each first sync is
+ * visible; status and list answer times meanwhile) → steady stream (changes to random bookings of
+ * random customers, signal-to-visible latency against a bare MSAL + Graph create in this process)
+ * → idle (Graph requests of idle customers, memory once the fleet rests). See docs/benchmark.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { Client, Connection } from '@temporalio/client';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import ms from 'ms';
+import { trustCertificateAuthority } from '../src/net/trust';
+import { createGraphClient } from '../src/outlook/graph-client';
+import { countIntegrations, getStatus, listIntegrationPage, startIntegration } from '../src/ops/integrations';
+import { startDevServer } from '../src/temporal/dev-server';
+import { dataConverterFor } from '../src/temporal/encryption';
+import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../src/webhook/signature';
+import type { FeedBooking } from '../src/winearound/ical-write';
+import { integrationWorkflowId } from '../src/workflows/messages';
+import { analyseHistories, percentile, type HistoryFigures } from './fleet/histories';
+import { ProcessTrack } from './fleet/processes';
+import { startWorkerProcess, type WorkerProcess } from './fleet/worker-process';
+import { observeWrites, startFleetWorld, type Customer } from './fleet/world';
+
+interface Options {
+  customers: number;
+  minutes: number;
+  workers: number;
+  latency?: { medianMs: number; p99Ms: number };
+  rate: number;
+  interval: number;
+  idleMinutes: number;
+  bookings: number;
+  historyProbes: number;
+  workerNodeArgs: string[];
+  workerEnv: Record<string, string>;
+  eagerActivities: boolean;
+  out?: string;
+}
+
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+};
+
+function parseOptions(argv: string[]): Options {
+  const program = new Command('bench:fleet')
+    .option('--customers <n>', 'integrations in the fleet', (v) => Math.round(positive(v)), 50)
+    .option('--minutes <m>', 'length of the steady stream of changes', positive, 2)
+    .addOption(new Option('--workers <n>', 'worker processes sharing the task queue').choices(['1', '2']).default('1'))
+    .option('--latency <median,p99>', 'emulated Graph latency per request, ms (e.g. 60,400)', (v) => {
+      const [medianMs, p99Ms] = v.split(',').map(Number);
+      if (!(medianMs > 0 && p99Ms >= medianMs)) throw new InvalidArgumentError('expected MEDIAN,P99 in ms, MEDIAN > 0 and P99 >= MEDIAN, e.g. 60,400');
+      return { medianMs, p99Ms };
+    })
+    .option('--rate <n>', 'changes per second in the steady stream', positive, 2)
+    .option('--interval <duration>', 'reconcile interval of every integration', (v) => ms(v as ms.StringValue), ms('15m'))
+    .option('--idle-minutes <m>', 'length of the idle phase after the stream', positive, 2)
+    .option('--bookings <n>', 'bookings in each customer\'s feed', (v) => Math.round(positive(v)), 20)
+    .option('--history-probes <n>', 'customers kept out of the stream, signalled one at a time to count history events', (v) => Math.round(positive(v)), 5)
+    .option('--worker-node-args <args>', 'node flags for the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"', (v) => v.split(' ').filter(Boolean), [])
+    .option('--worker-env <pairs>', 'extra environment for the workers, KEY=VALUE,…', (v) => Object.fromEntries(v.split(',').map((p) => p.split('='))), {})
+    .option('--eager-activities', 'turn the dev server\'s eager activity dispatch on (an experiment; off by default, as in Temporal)', false)
+    .option('--out <file>', 'also write the figures as JSON')
+    .parse(argv);
+  const o = program.opts();
+  return { ...o, workers: Number(o.workers) } as Options;
+}
+
+const round = (n: number) => Math.round(n);
+const summarize = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: sorted.length, p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? 0) };
+};
+const log = (message: string) => console.error(`[bench:fleet ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
+
+/** Runs `task` over `items`, `concurrency` at a time. */
+async function eachLimit<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await task(items[next++]);
+  }));
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv);
+  const dir = mkdtempSync(join(tmpdir(), 'wa-fleet-'));
+  const payloadKey = randomBytes(32).toString('base64');
+  const webhookSecret = randomBytes(24).toString('hex');
+  const taskQueue = `wa-fleet-${randomBytes(4).toString('hex')}`;
+  log(`${o.customers} customers, ${o.workers} worker(s), stream ${o.minutes} min at ${o.rate}/s, idle ${o.idleMinutes} min, interval ${ms(o.interval)}, latency ${o.latency ? `${o.latency.medianMs}/${o.latency.p99Ms} ms` : 'none'}`);
+
+  const world = await startFleetWorld({ customers: o.customers, bookings: o.bookings, intervalMs: o.interval, emulator: o.latency ? { latency: o.latency } : undefined });
+  // Outlook's 10,000 requests per 10 minutes per app and mailbox are far from reached; the 4-concurrent limit stays.
+  trustCertificateAuthority(world.microsoft.caPem);
+  writeFileSync(join(dir, 'ca.pem'), world.microsoft.caPem);
+  writeFileSync(join(dir, 'secrets.json'), JSON.stringify(world.secrets), { mode: 0o600 });
+
+  // "Visible": the moment the emulator stores the write.
+  const firstSyncAt = new Map<string, number>();
+  const created = new Map<string, Set<string>>();
+  const waiting = new Map<number, (at: number) => void>();
+  const stopObserving = observeWrites((event, customerId, kind) => {
+    const at = performance.now();
+    if (kind === 'create' && customerId && !firstSyncAt.has(customerId)) {
+      const ids = created.get(customerId) ?? new Set<string>();
+      ids.add(event.id);
+      created.set(customerId, ids);
+      if (ids.size >= o.bookings) firstSyncAt.set(customerId, Date.now());
+    }
+    const tag = /⟦(\d+)⟧/.exec(event.subject)?.[1];
+    if (tag) waiting.get(Number(tag))?.(at);
+  });
+
+  const server = await startDevServer({ port: 0, uiPort: false, dbFile: join(dir, 'temporal.db'), quiet: true, eagerActivities: o.eagerActivities });
+  const tracks: ProcessTrack[] = [new ProcessTrack('bench (emulators)', process.pid)];
+  if (server.pid) tracks.push(new ProcessTrack('temporal dev server', server.pid));
+  const workerEnv = {
+    TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue,
+    MS_AUTHORITY_HOST: world.microsoft.baseUrl, MS_GRAPH_BASE_URL: world.microsoft.baseUrl,
+    WA_EXTRA_CA_FILE: join(dir, 'ca.pem'), WA_SECRETS_FILE: join(dir, 'secrets.json'),
+    WA_WEBHOOK_PORT: '0', WA_WEBHOOK_SECRET: webhookSecret, WA_PAYLOAD_KEY: payloadKey, WA_PAYLOAD_KEY_ID: 'bench',
+    WA_STATS_INTERVAL_MS: '1000', WA_DATA_DIR: dir, LOG_LEVEL: 'info', ...o.workerEnv,
+  };
+  const workers: WorkerProcess[] = [];
+  for (let i = 1; i <= o.workers; i++) {
+    const worker = await startWorkerProcess(`worker ${i}`, workerEnv, o.workerNodeArgs);
+    workers.push(worker);
+    tracks.push(new ProcessTrack(worker.name, worker.pid));
+  }
+  const sampler = setInterval(() => tracks.forEach((t) => t.sample()), 1000);
+  tracks.forEach((t) => t.sample());
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, dataConverter: dataConverterFor({ current: { id: 'bench', key: payloadKey } }) });
+  const rssBeforeMb = Object.fromEntries(tracks.map((t) => [t.name, t.lastRssMb()]));
+
+  try {
+    // ── Start-up wave ───────────────────────────────────────────────────────────────────────
+    const waveStart = Date.now();
+    const started: Customer[] = [];
+    let waveOver = false;
+    const statusMs: number[] = [];
+    const listMs: number[] = [];
+    let statusFailures = 0;
+    let listHoles = 0;
+    const probeStatus = async () => {
+      while (!waveOver) {
+        const c = started[Math.floor(Math.random() * started.length)];
+        if (!c) { await sleep(100); continue; }
+        const t = performance.now();
+        try {
+          await connection.withDeadline(Date.now() + 10_000, () => getStatus(client, c.id));
+          statusMs.push(performance.now() - t);
+        } catch {
+          statusFailures += 1;
+        }
+      }
+    };
+    const probeList = async () => {
+      while (!waveOver) {
+        const t = performance.now();
+        // What `wa-outlook list` does: the counts per state and the first page, from visibility.
+        await Promise.all([countIntegrations(client), listIntegrationPage(client, {}, { pageSize: 100 })]);
+        listMs.push(performance.now() - t);
+      }
+    };
+    const probes = [probeStatus(), probeStatus(), probeList()];
+    await eachLimit(world.customers, 20, async (c) => {
+      await startIntegration(client, taskQueue, c.settings);
+      started.push(c);
+    });
+    const startedAllMs = Date.now() - waveStart;
+    log(`started ${o.customers} integrations in ${startedAllMs} ms`);
+    const waveDeadline = waveStart + Math.max(o.interval, 20 * 60_000);
+    while (firstSyncAt.size < o.customers && Date.now() < waveDeadline) {
+      await sleep(250);
+    }
+    const waveEnd = Date.now();
+    waveOver = true;
+    await Promise.allSettled(probes);
+    const firstSyncs = [...firstSyncAt.values()].map((t) => t - waveStart);
+    log(`first syncs: ${firstSyncAt.size}/${o.customers} in ${waveEnd - waveStart} ms`);
+
+    // ── Steady stream ───────────────────────────────────────────────────────────────────────
+    const probeCustomers = world.customers.slice(0, o.historyProbes);
+    const streamCustomers = world.customers.slice(o.historyProbes);
+    let tag = 0;
+    const latencies: number[] = [];
+    let lost = 0;
+    let webhookErrors = 0;
+    let webhookRetries = 0;
+    const pendingChanges: Promise<void>[] = [];
+    /** WineAround's side: change the booking in the customer's feed, then send the signed notification. */
+    const change = async (c: Customer, timeoutMs = 120_000): Promise<number | undefined> => {
+      const bookings = c.feed.bookings();
+      const booking = bookings[Math.floor(Math.random() * bookings.length)];
+      const k = ++tag;
+      const next: FeedBooking = { ...booking, title: `${booking.title.replace(/ ⟦\d+⟧$/, '')} ⟦${k}⟧`, version: Math.max(Date.now(), booking.version + 1) };
+      c.feed.upsert(next);
+      const { id, version, cancelled: _c, ...event } = next;
+      const body = JSON.stringify({ customerId: c.id, eventId: id, operation: 'upsert', version, event });
+      const visible = new Promise<number | undefined>((resolve) => {
+        const timer = setTimeout(() => { waiting.delete(k); resolve(undefined); }, timeoutMs);
+        waiting.set(k, (at) => { clearTimeout(timer); waiting.delete(k); resolve(at); });
+      });
+      const webhook = workers[k % workers.length].webhookUrl;
+      const timestamp = Math.floor(Date.now() / 1000);
+      const t0 = performance.now();
+      const post = () => fetch(webhook, {
+        method: 'POST', body,
+        headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: sign(webhookSecret, timestamp, body) },
+      });
+      // As WineAround does: a failed delivery (e.g. a kept-alive connection the server just closed) is sent again.
+      const response = await post().catch(() => { webhookRetries += 1; return post(); }).catch(() => undefined);
+      if (response?.status !== 202) {
+        webhookErrors += 1;
+        waiting.delete(k);
+        return undefined;
+      }
+      const at = await visible;
+      return at === undefined ? undefined : at - t0;
+    };
+
+    const msal = new ConfidentialClientApplication({
+      auth: { clientId: world.bare.clientId, clientSecret: world.bare.secret, authority: `${world.microsoft.baseUrl}/${world.bare.tenantId}`, knownAuthorities: [world.microsoft.authorityHost] },
+      system: { loggerOptions: { logLevel: LogLevel.Error, loggerCallback: () => undefined } },
+    });
+    const graph = createGraphClient({
+      graphBaseUrl: world.microsoft.baseUrl,
+      getAccessToken: async () => (await msal.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }))!.accessToken,
+    });
+    const bareMs: number[] = [];
+    const bareCreate = async () => {
+      const start = new Date(Date.now() + 86_400_000).toISOString().slice(0, 19);
+      const t = performance.now();
+      await graph.api(`/users/${world.bare.mailbox}/events`).post({
+        subject: 'Bare create', start: { dateTime: start, timeZone: 'UTC' }, end: { dateTime: start, timeZone: 'UTC' },
+      });
+      bareMs.push(performance.now() - t);
+    };
+    await bareCreate(); // token, discovery: not part of a create
+    bareMs.length = 0;
+
+    const streamStart = Date.now();
+    const streamEnd = streamStart + o.minutes * 60_000;
+    const historyPerSignal: number[] = [];
+    const historyProbe = async () => {
+      for (const c of probeCustomers) {
+        await sleep(((streamEnd - streamStart) / (probeCustomers.length + 1)) * 0.8);
+        const handle = client.workflow.getHandle(integrationWorkflowId(c.id));
+        const before = (await handle.describe()).historyLength;
+        if ((await change(c)) === undefined) continue;
+        // Settled: no activity pending and the history stops growing.
+        let last = -1;
+        for (;;) {
+          const d = await handle.describe();
+          if (d.historyLength === last && !d.raw.pendingActivities?.length && !d.raw.pendingWorkflowTask) break;
+          last = d.historyLength;
+          await sleep(300);
+        }
+        historyPerSignal.push(last - before);
+      }
+    };
+    const probing = historyProbe();
+    const bareTimer = setInterval(() => void bareCreate().catch(() => undefined), 500);
+    const streamTimer = setInterval(() => {
+      const c = streamCustomers[Math.floor(Math.random() * streamCustomers.length)];
+      pendingChanges.push(change(c).then((latency) => { if (latency === undefined) lost += 1; else latencies.push(latency); }));
+    }, 1000 / o.rate);
+    await sleep(streamEnd - Date.now());
+    clearInterval(streamTimer);
+    clearInterval(bareTimer);
+    await Promise.all(pendingChanges);
+    await probing;
+    const streamDone = Date.now();
+    log(`stream: ${latencies.length} changes visible, ${lost} not within 2 min`);
+
+    // ── Idle ────────────────────────────────────────────────────────────────────────────────
+    const idleStart = Date.now();
+    const requestsBefore = world.microsoft.requests;
+    const feedBefore = world.feeds.requests;
+    await sleep(o.idleMinutes * 60_000);
+    const idleEnd = Date.now();
+    const requestsAfter = world.microsoft.requests;
+    const idleGraph = (requestsAfter.graph ?? 0) - (requestsBefore.graph ?? 0);
+    const idleToken = (requestsAfter.token ?? 0) - (requestsBefore.token ?? 0);
+    const idleReconciles = world.feeds.requests - feedBefore;
+    const idleHours = (idleEnd - idleStart) / 3_600_000;
+
+    // ── After: every integration's status, and the histories ──────────────────────────────────
+    let overdue = 0;
+    let withError = 0;
+    let unanswered = 0;
+    await eachLimit(world.customers, 16, async (c) => {
+      try {
+        const s = await getStatus(client, c.id);
+        if (s.lastError) withError += 1;
+        if (s.nextRunAt && Date.parse(s.nextRunAt) < Date.now() - 60_000) overdue += 1;
+      } catch {
+        unanswered += 1;
+      }
+    });
+    const histories: HistoryFigures = await analyseHistories(client, world.customers.map((c) => integrationWorkflowId(c.id)));
+
+    const phase = (from: number, to: number) => Object.fromEntries(tracks.map((t) => [t.name, { cpuPercent: t.cpuPercent(from, to), peakRssMb: t.peakRssMb(from, to) }]));
+    const loopDelay = (w: WorkerProcess, from: number, to: number) => {
+      const lines = w.stats.filter((s) => s.at >= from && s.at <= to).map((s) => s.stats.eventLoopDelayMs);
+      return { p99: Math.max(0, ...lines.map((l) => l.p99)), max: Math.max(0, ...lines.map((l) => l.max)) };
+    };
+    const bare = summarize(bareMs);
+    const signal = summarize(latencies);
+    const figures = {
+      run: { at: new Date().toISOString(), node: process.version, ...o, workerEnv: o.workerEnv },
+      startup: {
+        startedAllMs,
+        firstSyncs: { done: firstSyncAt.size, of: o.customers, ...summarize(firstSyncs) },
+        withinInterval: firstSyncs.filter((t) => t <= o.interval).length,
+        status: { ...summarize(statusMs), failures: statusFailures },
+        list: { ...summarize(listMs), integrationsWithoutStatus: listHoles },
+        firstWorkflowTaskWaitMs: histories.firstTaskWaitMs,
+      },
+      stream: {
+        changes: latencies.length, lost, webhookErrors, webhookRetries,
+        signalToVisibleMs: signal,
+        bareCreateMs: bare,
+        overheadMs: { p50: signal.p50 - bare.p50, p99: signal.p99 - bare.p50 },
+        historyEventsPerSignal: historyPerSignal,
+      },
+      idle: {
+        minutes: o.idleMinutes,
+        reconciles: idleReconciles,
+        graphRequests: idleGraph,
+        tokenRequests: idleToken,
+        graphRequestsPerReconcile: idleReconciles ? Math.round((idleGraph / idleReconciles) * 100) / 100 : 0,
+        graphRequestsPerCustomerHour: Math.round((idleGraph / o.customers / idleHours) * 100) / 100,
+      },
+      processes: Object.fromEntries(tracks.map((t) => [t.name, {
+        rssBeforeMb: rssBeforeMb[t.name], peakRssMb: t.peakRssMb(), idleRssMb: t.lastRssMb(idleEnd),
+      }])),
+      phases: { startup: phase(waveStart, waveEnd), stream: phase(streamStart, streamDone), idle: phase(idleStart, idleEnd) },
+      workers: Object.fromEntries(workers.map((w) => [w.name, {
+        eventLoopDelayMs: { startup: loopDelay(w, waveStart, waveEnd), stream: loopDelay(w, streamStart, streamDone), idle: loopDelay(w, idleStart, idleEnd) },
+        cachedWorkflows: w.stats.at(-1)?.stats.cachedWorkflows,
+        warnings: w.problems.length,
+      }])),
+      histories: { historyLength: histories.historyLength, largestPayload: histories.largestPayload },
+      end: { overdue, withError, unanswered },
+    };
+    if (o.out) writeFileSync(o.out, `${JSON.stringify(figures, null, 2)}\n`);
+    console.log(renderTable(figures));
+    for (const w of workers) if (w.problems.length) log(`${w.name}: ${w.problems.length} warnings, first: ${w.problems[0]}`);
+  } finally {
+    clearInterval(sampler);
+    stopObserving();
+    for (const w of workers) await w.stop();
+    await connection.close();
+    await server.stop();
+    await world.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Figures = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function renderTable(f: Figures): string {
+  const rows: [string, string][] = [];
+  const add = (k: string, v: unknown) => rows.push([k, String(v)]);
+  const pct = (s: { p50: number; p90: number; p99: number; max: number }) => `p50 ${s.p50} · p90 ${s.p90} · p99 ${s.p99} · max ${s.max}`;
+  const r = f.run;
+  add('run', `${r.customers} customers · ${r.workers} worker(s) · latency ${r.latency ? `${r.latency.medianMs}/${r.latency.p99Ms} ms` : 'none'} · ${r.at}`);
+  add('first syncs done', `${f.startup.firstSyncs.done}/${f.startup.firstSyncs.of} (within the interval: ${f.startup.withinInterval})`);
+  add('time to first sync, ms', pct(f.startup.firstSyncs));
+  add('first workflow task waited, ms', `p50 ${f.startup.firstWorkflowTaskWaitMs.p50} · p90 ${f.startup.firstWorkflowTaskWaitMs.p90} · max ${f.startup.firstWorkflowTaskWaitMs.max}`);
+  add('status during start-up, ms', `${pct(f.startup.status)} · failed ${f.startup.status.failures} of ${f.startup.status.count + f.startup.status.failures}`);
+  add('list during start-up, ms', `${pct(f.startup.list)} · ${f.startup.list.count} lists · rows without status ${f.startup.list.integrationsWithoutStatus}`);
+  add('signal → visible, ms', `${pct(f.stream.signalToVisibleMs)} (${f.stream.changes} changes, ${f.stream.lost} lost)`);
+  add('bare MSAL + Graph create, ms', pct(f.stream.bareCreateMs));
+  add('overhead over bare p50, ms', `p50 +${f.stream.overheadMs.p50} · p99 +${f.stream.overheadMs.p99}`);
+  add('history events per signal', f.stream.historyEventsPerSignal.join(', '));
+  add('history length (p50 / max)', `${f.histories.historyLength.p50} / ${f.histories.historyLength.max}`);
+  add('largest payload', `${f.histories.largestPayload.bytes} B (${f.histories.largestPayload.eventType})`);
+  add('idle Graph requests', `${f.idle.graphRequestsPerReconcile} per reconcile · ${f.idle.graphRequestsPerCustomerHour} per customer-hour (${f.idle.reconciles} reconciles in ${f.idle.minutes} min; token ${f.idle.tokenRequests})`);
+  for (const [name, p] of Object.entries<Figures>(f.processes)) {
+    const cpu = (phase: string) => f.phases[phase][name].cpuPercent;
+    add(`${name}`, `RSS ${p.rssBeforeMb} → peak ${p.peakRssMb} → idle ${p.idleRssMb} MB · CPU % start-up ${cpu('startup')} / stream ${cpu('stream')} / idle ${cpu('idle')}`);
+  }
+  for (const [name, w] of Object.entries<Figures>(f.workers)) {
+    const d = w.eventLoopDelayMs;
+    add(`${name} event-loop delay, ms`, `p99/max start-up ${d.startup.p99}/${d.startup.max} · stream ${d.stream.p99}/${d.stream.max} · idle ${d.idle.p99}/${d.idle.max} · cached workflows ${w.cachedWorkflows} · warnings ${w.warnings}`);
+  }
+  add('after', `overdue ${f.end.overdue} · with error ${f.end.withError} · no status ${f.end.unanswered}`);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
