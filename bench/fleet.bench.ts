@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     const statusMs: number[] = [];
     const listMs: number[] = [];
     let statusFailures = 0;
-    let listHoles = 0;
+    const listHoles = 0;
     const probeStatus = async () => {
       while (!waveOver) {
         const c = started[Math.floor(Math.random() * started.length)];
@@ -372,7 +372,7 @@ async function main(): Promise<void> {
   }
 }
 
-type Figures = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Figures = Record<string, any>;
 
 function renderTable(f: Figures): string {
   const rows: [string, string][] = [];

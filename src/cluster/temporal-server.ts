@@ -123,7 +123,7 @@ export async function startTemporalServer(options: { tools: ClusterTools; pg: Po
       await waitUntilServing(address, proc.child, 120_000, 'The Temporal server');
     } catch (err) {
       await proc.stop();
-      throw new Error(`${(err as Error).message}\n${proc.recentOutput()}`);
+      throw new Error(`${(err as Error).message}\n${proc.recentOutput()}`, { cause: err });
     }
     return proc;
   };

@@ -54,7 +54,7 @@ function buildPinnedRelease(): string | undefined {
   try {
     if (!goInstall(PINNED_CLI_MODULE, PROJECT_BIN)) return undefined;
   } catch (err) {
-    throw new Error(`${(err as Error).message} ${advice}`);
+    throw new Error(`${(err as Error).message} ${advice}`, { cause: err });
   }
   if (!existsSync(built)) throw new Error(`Building ${PINNED_CLI_MODULE} left no ${built}. ${advice}`);
   return built;

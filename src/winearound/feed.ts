@@ -7,7 +7,6 @@
 import { isStaleConnection } from '../net/stale-connection';
 import { retryAfterMs } from '../outlook/errors';
 import type { FeedMetrics } from '../metrics/recorder';
-import { digest } from '../sync/digest';
 import type { SourceEvent } from '../sync/model';
 import { FeedError, redactUrl } from './errors';
 import type { SyncWindow } from './ical-parse';

@@ -39,7 +39,6 @@ describe('reconcile against the Microsoft and WineAround emulators', () => {
   let feed: FeedEmulator;
   let mailbox: string;
   let config: IntegrationConfig;
-  let attempt = 0;
 
   before(async () => {
     world = await startSyncWorld();
