@@ -24,7 +24,7 @@ import { startFeedEmulator, type FeedEmulator } from '../src/winearound/feed-emu
 import { closeParsePool } from '../src/winearound/parse-pool';
 import { startEmulatorThread, type ThreadedEmulator } from './emulator-thread';
 import { sampleBookings } from '../src/winearound/sample-bookings';
-import { integrationConfigSchema, type IntegrationConfig } from '../src/workflows/integration-config';
+import { integrationConfigSchema, type IntegrationConfig } from '../src/sync/integration-config';
 
 const TENANT = 'b3e1c0de-0000-4000-8000-00000000be70';
 const CLIENT_ID = 'b3e1c0de-0000-4000-8000-0000000000a1';

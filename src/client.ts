@@ -25,7 +25,7 @@ import {
   type IntegrationListing,
 } from './ops/integrations';
 import { formatCounts, formatListing, formatOutcome, formatStatus, formatSummary } from './ops/format';
-import type { ConfigPatch, IntegrationConfigInput } from './workflows/integration-config';
+import type { ConfigPatch, IntegrationConfigInput } from './sync/integration-config';
 
 /**
  * `wa-outlook`: the operations CLI. The functions WineAround's backend calls are exported from

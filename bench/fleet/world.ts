@@ -5,7 +5,7 @@ import type { StoredEvent } from '../../src/emulator/graph/event-model';
 import { MARKER_PROPERTY_IDS } from '../../src/sync/marker';
 import { startFeedEmulator, type CustomerFeed, type FeedEmulator } from '../../src/winearound/feed-emulator';
 import { sampleBookings } from '../../src/winearound/sample-bookings';
-import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
+import type { IntegrationConfigInput } from '../../src/sync/integration-config';
 
 /**
  * The fleet's outside world: every customer with its own Entra tenant, app, secret and mailbox in

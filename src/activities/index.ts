@@ -12,7 +12,7 @@ import { isReconcileProgress, reconcileIntegration, type ReconcileProgress } fro
 import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
 import type { SecretStore } from '../secrets/store';
 import type { EventChange } from '../winearound/notification';
-import type { IntegrationConfig } from '../workflows/integration-config';
+import type { IntegrationConfig } from '../sync/integration-config';
 
 /**
  * The integration's side effects, each a Temporal activity: thin adapters from the workflow to the

@@ -5,7 +5,7 @@ import { getStatus, OpsError } from '../ops/integrations';
 import { TokenProvider } from '../outlook/token';
 import { FileAndEnvSecretStore } from '../secrets/store';
 import { withTemporalClient } from '../temporal/connection';
-import { configPatchSchema, customerIdSchema } from '../workflows/integration-config';
+import { configPatchSchema, customerIdSchema } from '../sync/integration-config';
 import { diagnoseSetup, type DiagnosisTarget } from './diagnose';
 import { renderJson, renderReport } from './render';
 import type { Lang } from './texts';

@@ -14,7 +14,7 @@ import { markerExpand, readMarker } from '../sync/marker';
 import type { SourceEvent } from '../sync/model';
 import { redactUrl } from '../winearound/errors';
 import { fetchFeed } from '../winearound/feed';
-import { INTEGRATION_DEFAULTS, type IntegrationConfig } from '../workflows/integration-config';
+import { INTEGRATION_DEFAULTS, type IntegrationConfig } from '../sync/integration-config';
 import type { CheckResult, CheckStatus, DiagnosisReport, DiagnosisTargetSummary } from './report';
 import { certificateExpiry, readSecretExpiry } from './secret-expiry';
 import { assessSharing, type CalendarPermission } from './sharing';

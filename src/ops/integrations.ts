@@ -15,7 +15,7 @@ import {
   type IntegrationConfig,
   type IntegrationConfigInput,
   redactUrl,
-} from '../workflows/integration-config';
+} from '../sync/integration-config';
 import type { integrationWorkflow } from '../workflows/integration';
 import {
   eventChangedSignal,

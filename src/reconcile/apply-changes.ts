@@ -1,7 +1,7 @@
 import { parseMappingOptions, toOwnedEvent } from '../sync/mapping';
 import { plan, type Plan } from '../sync/planner';
 import { toSourceEvent, type EventChange } from '../winearound/notification';
-import type { IntegrationConfig } from '../workflows/integration-config';
+import type { IntegrationConfig } from '../sync/integration-config';
 import { applyPlan } from './apply-plan';
 import { openMailboxSession, type SyncDeps } from './mailbox-session';
 import type { SyncSummary } from './summary';

@@ -1,7 +1,7 @@
 import { CredentialFormatError, describeCredential, parseCredential, type ClientCredential } from '../secrets/credential';
 import type { MetricsRecorder } from '../metrics/recorder';
 import { SecretStoreError, type SecretStore } from '../secrets/store';
-import type { IntegrationConfig } from '../workflows/integration-config';
+import type { IntegrationConfig } from '../sync/integration-config';
 import { MailboxCalendar } from '../outlook/calendar';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { classifyError, classifyTokenError, configError, type SyncError } from '../outlook/errors';

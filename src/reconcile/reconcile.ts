@@ -7,7 +7,7 @@ import { parseMappingOptions, toOwnedEvent } from '../sync/mapping';
 import { instantOf } from '../sync/time';
 import type { MappingOptions } from '../sync/model';
 import { plan, type OwnedEvent, type Plan } from '../sync/planner';
-import type { IntegrationConfig } from '../workflows/integration-config';
+import type { IntegrationConfig } from '../sync/integration-config';
 import { applyPlan, type ApplyOutcome } from './apply-plan';
 import { openMailboxSession, type MailboxSession, type SyncDeps } from './mailbox-session';
 import { SKIPPED_BOOKINGS_LISTED, type ReconcileResult, type SyncCursor, type SyncSummary } from './summary';

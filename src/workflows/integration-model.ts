@@ -2,7 +2,7 @@ import type { DiagnosisReport } from '../diagnosis/report';
 import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
 import { parseNotification, type EventChange } from '../winearound/notification';
 import { ChangeLedger, type LedgerSnapshot } from './change-ledger';
-import { configPatchSchema, redactUrl, type ConfigPatch, type IntegrationConfig } from './integration-config';
+import { configPatchSchema, redactUrl, type ConfigPatch, type IntegrationConfig } from '../sync/integration-config';
 import type { IntegrationError, IntegrationState, IntegrationStatus } from './status';
 
 /**

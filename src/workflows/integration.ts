@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventChange } from '../winearound/notification';
-import { configPatchSchema, describeIssues, integrationConfigSchema, type IntegrationConfigInput } from './integration-config';
+import { configPatchSchema, describeIssues, integrationConfigSchema, type IntegrationConfigInput } from '../sync/integration-config';
 import { describeDetails } from './integration-details';
 import { Integration, type CarriedState, type StepFailure } from './integration-model';
 import {

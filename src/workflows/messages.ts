@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ConfigPatch } from './integration-config';
+import type { ConfigPatch } from '../sync/integration-config';
 import type { IntegrationStatus } from './status';
 import type { SyncSummary } from '../reconcile/summary';
 

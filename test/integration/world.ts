@@ -8,7 +8,7 @@ import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/webhook/sign
 import { startFeedEmulator, type FeedEmulator } from '../../src/winearound/feed-emulator';
 import { sampleBookings } from '../../src/winearound/sample-bookings';
 import { MARKER_PROPERTY_IDS } from '../../src/sync/marker';
-import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
+import type { IntegrationConfigInput } from '../../src/sync/integration-config';
 
 /** Microsoft (emulated), a WineAround feed (emulated) and a customer's setup, for end-to-end tests. */
 export const TENANT = '0b5c7a3e-1f2d-4e6a-8b9c-0d1e2f3a4b5c';

@@ -7,7 +7,7 @@ import {
   countIntegrations, forEachIntegration, getStatus, listIntegrationPage, OpsError, pauseIntegration, resumeIntegration,
   startIntegration, updateConfig, visibilityQuery, type IntegrationFilter,
 } from '../../src/ops/integrations';
-import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
+import type { IntegrationConfigInput } from '../../src/sync/integration-config';
 import { eventually } from '../integration/world';
 import { temporalEnv, workflowBundle } from '../support/temporal';
 import { fakeActivities } from '../workflows/fake-activities';

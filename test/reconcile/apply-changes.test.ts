@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { applyEventChanges } from '../../src/reconcile/apply-changes';
 import { parseNotification, type EventChange } from '../../src/winearound/notification';
-import type { IntegrationConfig } from '../../src/workflows/integration-config';
+import type { IntegrationConfig } from '../../src/sync/integration-config';
 import { configFor, expectedView, graphIdOf, graphWrites, ownedEvents, startSyncWorld, type SyncWorld } from './world';
 
 const CUSTOMER = 'cantina-signals';

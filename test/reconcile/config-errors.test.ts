@@ -3,7 +3,7 @@ import { SyncError } from '../../src/outlook/errors';
 import { reconcileIntegration } from '../../src/reconcile/reconcile';
 import { startFeedEmulator, type FeedEmulator } from '../../src/winearound/feed-emulator';
 import { sampleBookings } from '../../src/winearound/sample-bookings';
-import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
+import type { IntegrationConfigInput } from '../../src/sync/integration-config';
 import { configFor, DOMAIN, NO_CONSENT_CLIENT_ID, startSyncWorld, WRONG_SECRET_REF, type SyncWorld } from './world';
 
 const now = new Date('2027-03-19T09:00:00Z');

@@ -8,7 +8,7 @@ import type { SourceEvent } from '../../src/sync/model';
 import { startFeedEmulator, type FeedEmulator } from '../../src/winearound/feed-emulator';
 import type { FeedBooking } from '../../src/winearound/ical-write';
 import { sampleBookings } from '../../src/winearound/sample-bookings';
-import type { IntegrationConfig } from '../../src/workflows/integration-config';
+import type { IntegrationConfig } from '../../src/sync/integration-config';
 import {
   byView, configFor, emulatorHttpRequests, expectedView, graphIdOf, graphWrites, ownedEvents, reconcileWithRetries,
   startSyncWorld, type SyncWorld,

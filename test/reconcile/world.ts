@@ -8,7 +8,7 @@ import { TokenProvider } from '../../src/outlook/token';
 import { MemorySecretStore } from '../../src/secrets/store';
 import { MARKER_PROPERTY_IDS } from '../../src/sync/marker';
 import type { SourceEvent } from '../../src/sync/model';
-import { integrationConfigSchema, type IntegrationConfig, type IntegrationConfigInput } from '../../src/workflows/integration-config';
+import { integrationConfigSchema, type IntegrationConfig, type IntegrationConfigInput } from '../../src/sync/integration-config';
 
 /**
  * The world the end-to-end sync tests run in: the Microsoft emulator over HTTPS with one tenant,

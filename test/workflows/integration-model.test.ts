@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { integrationConfigSchema } from '../../src/workflows/integration-config';
+import { integrationConfigSchema } from '../../src/sync/integration-config';
 import { Integration, MAX_STEPS_PER_RUN, type ReconcileRun } from '../../src/workflows/integration-model';
 import type { ReconcileResult, SyncSummary } from '../../src/reconcile/summary';
 

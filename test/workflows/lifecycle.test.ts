@@ -8,7 +8,7 @@ import {
 } from '../../src/ops/integrations';
 import { integrationWorkflowId, syncNowUpdate } from '../../src/workflows/messages';
 import { MAX_PENDING_CHANGES } from '../../src/workflows/integration';
-import type { IntegrationConfigInput } from '../../src/workflows/integration-config';
+import type { IntegrationConfigInput } from '../../src/sync/integration-config';
 import { exportHistory, recordHistory } from '../support/histories';
 import { eventually } from '../integration/world';
 import { SUGGEST_CONTINUE_AS_NEW_AT, temporalEnv, workflowBundle } from '../support/temporal';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mappingOptionFields, timeZoneSchema } from '../sync/mapping-options';
+import { mappingOptionFields, timeZoneSchema } from './mapping-options';
 
 /**
  * The configuration of one customer integration: the workflow's input. It holds references to
