@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../src/config';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKFLOW_THREADS, workerSizing } from '../src/worker';
 
 describe('worker sizing from the environment', () => {
-  const env = { TEMPORAL_ADDRESS: 'temporal:7233' };
+  const env = { TEMPORAL_ADDRESS: 'temporal:7233', WA_PAYLOAD_ENCRYPTION: 'off' };
 
   it('bounds the workflow cache and uses two workflow threads by default', () => {
     assert.deepEqual(workerSizing(loadConfig(env).worker), { maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS, workflowThreadPoolSize: DEFAULT_WORKFLOW_THREADS });
