@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { formatWallTime } from '../sync/time';
+import { seededRandom } from '../emulator/latency';
 import type { FeedBooking } from './ical-write';
 
 const ZONE = 'Europe/Rome';
@@ -37,18 +38,6 @@ const NOTES = ['Allergie: nessuna', 'Allergia alle noci', 'Vegetariani: 2', 'Ann
 
 const SLOTS = ['10:00', '11:30', '15:00', '17:30'] as const;
 
-/** mulberry32: a tiny, well-known seeded PRNG; quality is ample for sample data. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const asciiFold = (s: string) => s.normalize('NFD').replace(/[^\x20-\x7e]/g, '').toLowerCase().replace(/[^a-z]+/g, '.');
 
 /**
@@ -56,7 +45,7 @@ const asciiFold = (s: string) => s.normalize('NFD').replace(/[^\x20-\x7e]/g, '')
  * private event. Versions are `now` minus a few minutes, so they are in the past and distinct.
  */
 export function sampleBookings(now: Date, count: number): FeedBooking[] {
-  const random = seeded(count * 7919 + 17);
+  const random = seededRandom(count * 7919 + 17);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
   const firstDay = DateTime.fromJSDate(now, { zone: ZONE }).startOf('day').plus({ days: 1 });
   return Array.from({ length: count }, (_, i) => {
