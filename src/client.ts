@@ -24,7 +24,7 @@ import {
   type IntegrationFilter,
   type IntegrationListing,
 } from './ops/integrations';
-import { formatCounts, formatListing, formatOutcome, formatStatus, formatSummary } from './ops/format';
+import { formatCounts, formatListing, formatOutcome, formatStatus, formatSummary, workflowUiLink } from './ops/format';
 import type { ConfigPatch, IntegrationConfigInput } from './sync/integration-config';
 
 /**
@@ -170,8 +170,10 @@ export function buildCli(): Command {
 
   program.command('status <customer>').description('where an integration stands').option('--json', 'machine-readable output')
     .action(async (customer: string, o: { json?: boolean }) => {
+      const { temporal } = loadConfig();
       const status = await withClient((c) => getStatus(c, customer));
-      print(Boolean(o.json), status, () => formatStatus(status));
+      const uiLink = temporal.uiUrl && workflowUiLink(temporal.uiUrl, temporal.namespace, customer);
+      print(Boolean(o.json), { ...status, uiLink }, () => formatStatus(status, uiLink));
     });
 
   program.command('list').description('running integrations, a page at a time, with counts per state (from Temporal visibility)')

@@ -26,6 +26,8 @@ const envVariables = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/, error: 'must be the Temporal UI\'s http(s):// address, e.g. https://temporal-ui.example' })
+    .transform((u) => u.replace(/\/+$/, '')).optional(),
   WA_DATA_DIR: z.string().min(1).default('.data'),
   MS_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
   MS_GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
@@ -147,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       apiKey: e.TEMPORAL_API_KEY,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      /** Where operators open the Temporal UI (links in `wa-outlook status`); the embedded UI by default. */
+      uiUrl: e.TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://localhost:${e.TEMPORAL_UI_PORT}`),
       /** No current key only with WA_PAYLOAD_ENCRYPTION=off: payloads travel and rest in clear (said at every start). */
       // The embedded default encrypts too, with a key kept in the data folder and shared by the
       // worker, the demo and the CLI on this machine.

@@ -3,12 +3,12 @@ import { loadConfig } from '../config';
 import { applyDemoSetup, DEMO_SETUP, startMicrosoftEmulator } from '../emulator';
 import { createLogger, installTemporalLogging } from '../log';
 import { trustCertificateAuthority } from '../net/trust';
+import { workflowUiLink } from '../ops/format';
 import { OpsError, startIntegration, updateConfig } from '../ops/integrations';
 import { MemorySecretStore } from '../secrets/store';
 import { connectClient } from '../temporal/connection';
 import { startFeedEmulator } from '../winearound/feed-emulator';
 import { sampleBookings } from '../winearound/sample-bookings';
-import { integrationWorkflowId } from '../workflows/messages';
 import { startService } from '../worker';
 import { notifyOnBookingChanges } from './winearound-backend';
 
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   console.log(`
 wa-outlook-sync demo is running. Ctrl+C stops everything.
 
-  Temporal UI       ${service.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(integrationWorkflowId(CUSTOMER))}
+  Temporal UI       ${workflowUiLink(service.uiUrl!, config.temporal.namespace, CUSTOMER)}
   Outlook calendar  ${microsoft.baseUrl}/_emulator/calendar/${DEMO_SETUP.mailboxUpn}
                     (emulated mailbox; the certificate is made at start, so the browser warns once)
   Status            npm run wa-outlook -- status ${CUSTOMER}

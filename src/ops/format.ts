@@ -1,4 +1,5 @@
 import type { SyncSummary } from '../reconcile/summary';
+import { integrationWorkflowId } from '../workflows/messages';
 import type { IntegrationStatus } from '../workflows/status';
 import type { BulkOutcome, IntegrationListing } from './integrations';
 
@@ -24,7 +25,12 @@ function skippedBookingsLine(s: SyncSummary): string {
   return `unreadable bookings, kept as they are in Outlook: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
-export function formatStatus(s: IntegrationStatus): string {
+/** The integration's page in the Temporal UI: its timeline, summaries and current details. */
+export function workflowUiLink(uiUrl: string, namespace: string, customerId: string): string {
+  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(integrationWorkflowId(customerId))}`;
+}
+
+export function formatStatus(s: IntegrationStatus, uiLink?: string): string {
   const rows: [string, string][] = [
     ['customer', s.customerId],
     ['state', s.state],
@@ -39,6 +45,7 @@ export function formatStatus(s: IntegrationStatus): string {
   ];
   if (s.lastError) rows.push(['last error', `${s.lastError.code}: ${s.lastError.message}`]);
   if (s.lastError?.advice) rows.push(['fix', s.lastError.advice]);
+  if (uiLink) rows.push(['Temporal UI', uiLink]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
   if (s.lastSummary) lines.push('', formatSummary(s.lastSummary));
