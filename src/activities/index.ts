@@ -1,6 +1,7 @@
 import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { DiagnosisReport } from '../diagnosis/report';
+import { checkActivities } from './checks';
 import { diagnoseSetup } from '../diagnosis/diagnose';
 import { noMetrics, type MetricsRecorder, type SyncKind } from '../metrics/recorder';
 import { classifyError } from '../outlook/errors';
@@ -97,6 +98,7 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...checkActivities,
     async reconcile(input: {
       config: IntegrationConfig; cursor: SyncCursor | null; mode: 'auto' | 'full'; force?: boolean;
       /** Deletes and upserts signalled recently: eventId → version. */

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { mappingOptionFields, timeZoneSchema } from './mapping-options';
 
+export { redactUrl } from './redact';
+
 /**
  * The configuration of one customer integration: the workflow's input. It holds references to
  * secrets, never secrets: `secretRef` names a client secret that the worker resolves itself.
- * Workflow-safe (zod only), so the workflow validates it too.
+ * Validated at the edges (CLI, ops API) and, for whatever reaches a workflow, by the check
+ * activities (src/activities/checks.ts): the workflow bundle imports types only from here.
  */
 
 const MINUTE = 60_000;
@@ -68,13 +71,9 @@ export type IntegrationConfigInput = z.input<typeof integrationConfigSchema>;
 /** Fields an operator may change on a running integration (customerId is its identity). */
 export const configPatchSchema = z.object(fields).omit({ customerId: true }).partial().strict();
 export type ConfigPatch = z.input<typeof configPatchSchema>;
+/** A validated patch: zones canonical, every field checked. */
+export type ConfigChanges = z.output<typeof configPatchSchema>;
 
 export function describeIssues(error: z.ZodError, prefix: string): string {
   return error.issues.map((i) => `${[prefix, ...i.path].join('.')}: ${i.message}`).join('; ');
-}
-
-/** The feed URL with its query (which may carry an access token) removed, for status and logs. */
-export function redactUrl(url: string): string {
-  const q = url.search(/[?#]/);
-  return q < 0 ? url : `${url.slice(0, q)}?…`;
 }

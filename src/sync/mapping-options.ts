@@ -1,7 +1,7 @@
 /**
  * The per-customer mapping options: one definition for the integration's settings (validated when
- * an integration starts or changes, in the workflow too, so no zod beyond this and no Node APIs)
- * and for the mapping, which fills in the defaults.
+ * an integration starts or changes, at the edge and by the workflow's check step) and for the
+ * mapping, which fills in the defaults.
  */
 import { z } from 'zod';
 import type { MappingOptions } from './model';

@@ -1,6 +1,6 @@
 /**
- * The change notification WineAround sends when a booking changes. Validated here, in workflow
- * code as well as at the webhook, so this module stays deterministic and free of Node APIs.
+ * The change notification WineAround sends when a booking changes. Validated here, at the
+ * webhook and by the workflow's check step (a local activity: src/activities/checks.ts).
  * Error messages name the field and the fix, and never echo guest data. The descriptions and
  * patterns below are the published JSON Schema too (src/webhook/openapi.ts, docs/webhook.md).
  */

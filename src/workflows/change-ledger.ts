@@ -25,7 +25,7 @@ const RECENT_TTL_MS = 24 * 60 * 60_000;
  * reconcile from the feed, WineAround's source of truth: the queue must fit in one payload.
  */
 export const MAX_PENDING_CHANGES = 1000;
-const MAX_PENDING_BYTES = 1_000_000;
+export const MAX_PENDING_BYTES = 1_000_000;
 
 /** Plain JSON, carried by continue-as-new. */
 export interface LedgerSnapshot {

@@ -1,8 +1,10 @@
 import type { DiagnosisReport } from '../diagnosis/report';
 import type { ReconcileResult, SyncCursor, SyncSummary } from '../reconcile/summary';
-import { parseNotification, type EventChange } from '../winearound/notification';
-import { ChangeLedger, type LedgerSnapshot } from './change-ledger';
-import { configPatchSchema, redactUrl, type ConfigPatch, type IntegrationConfig } from '../sync/integration-config';
+import type { CheckedChange } from '../activities/checks';
+import type { EventChange } from '../winearound/notification';
+import { ChangeLedger, MAX_PENDING_BYTES, MAX_PENDING_CHANGES, type LedgerSnapshot } from './change-ledger';
+import type { ConfigChanges, IntegrationConfig } from '../sync/integration-config';
+import { redactUrl } from '../sync/redact';
 import type { IntegrationError, IntegrationState, IntegrationStatus } from './status';
 
 /**
@@ -23,6 +25,8 @@ const CURSOR_KEYS = ['tenantId', 'clientId', 'mailbox', 'feedUrl', 'windowPastDa
 /** State handed from one run to the next by continue-as-new. Plain JSON. */
 export interface CarriedState extends LedgerSnapshot {
   state: 'running' | 'paused' | 'needs_attention';
+  /** Notifications received but not yet checked (the check was failing when the run ended). */
+  unchecked?: unknown[];
   cursor: SyncCursor | null;
   lastSuccessAt?: string;
   lastSummary?: SyncSummary;
@@ -38,6 +42,8 @@ export interface CarriedState extends LedgerSnapshot {
 export type Step =
   | { kind: 'stop' }
   | { kind: 'hand-off' }
+  /** Validate, as a local activity, the config of a new integration or the notifications received since the last check. */
+  | { kind: 'check' }
   | { kind: 'apply' }
   | { kind: 'reconcile' }
   /** Nothing to do before `until` (none: until a message arrives); `reason` says what the wait is for. */
@@ -90,6 +96,12 @@ export class Integration {
   private nextRunAt: number;
   /** Queued changes wait until then after a failed apply. */
   private heldUntil = 0;
+  private configUnchecked: boolean;
+  /** Notifications as received, waiting for their check; their size, bounded like the queue's. */
+  private unchecked: unknown[];
+  private uncheckedBytes = 0;
+  /** Unchecked notifications wait until then after a failed check. */
+  private checkHeldUntil = 0;
   private fullResyncNeeded: boolean;
   private recheckRequested: boolean;
   private stopRequested = false;
@@ -105,8 +117,13 @@ export class Integration {
   private lastOutcome: { ok: true } | { ok: false; error: IntegrationError } = { ok: true };
   steps = 0;
 
+  /**
+   * A new integration's config is its input as sent, until the first step checks it (`configChecked`);
+   * a carried one was checked by the run that handed it over.
+   */
   constructor(config: IntegrationConfig, carried: CarriedState | undefined, now: number) {
     this.config = config;
+    this.configUnchecked = !carried;
     this.state = carried?.state ?? 'running';
     this.ledger = new ChangeLedger(carried);
     this.cursor = carried?.cursor ?? null;
@@ -119,24 +136,61 @@ export class Integration {
     this.nextRunAt = carried?.nextRunAt ?? now;
     this.fullResyncNeeded = carried?.fullResyncNeeded ?? false;
     this.recheckRequested = carried?.recheckRequested ?? false;
+    this.unchecked = [];
+    for (const raw of carried?.unchecked ?? []) this.receive(raw);
   }
 
   // --- Messages -------------------------------------------------------------------------------
 
-  /** A WineAround notification; an invalid one is counted, reported and dropped, never harmful. */
-  receive(raw: unknown, now: number): void {
-    let change: EventChange;
-    try {
-      change = parseNotification(raw);
-      if (change.customerId !== this.config.customerId) {
-        throw new Error(`eventChanged.customerId: "${change.customerId}" is not this integration's customer ("${this.config.customerId}"); send it to wa-outlook/${change.customerId}`);
-      }
-    } catch (err) {
-      this.rejectedSignals += 1;
-      this.lastRejectedSignal = `${new Date(now).toISOString()} ${(err as Error).message}`;
-      throw err;
+  /**
+   * A WineAround notification, kept as received until the check step validates it (outside the
+   * workflow bundle). Beyond the queue's bounds the unchecked ones are dropped for a full
+   * reconcile from the feed, as an overflowing queue is.
+   */
+  receive(raw: unknown): void {
+    const bytes = JSON.stringify(raw ?? null).length;
+    if (this.unchecked.length >= MAX_PENDING_CHANGES || this.uncheckedBytes + bytes > MAX_PENDING_BYTES) {
+      this.unchecked = [];
+      this.uncheckedBytes = 0;
+      this.needFullResync();
+      return;
     }
-    if (this.ledger.offer(change) === 'overflow') this.needFullResync();
+    this.unchecked.push(raw);
+    this.uncheckedBytes += bytes;
+  }
+
+  beginCheck(): unknown[] {
+    this.steps += 1;
+    const taken = this.unchecked;
+    this.unchecked = [];
+    this.uncheckedBytes = 0;
+    return taken;
+  }
+
+  /** The verdicts, in the order received: valid changes join the ledger; invalid ones are counted, reported and dropped, never harmful. */
+  checked(verdicts: CheckedChange[], now: number): void {
+    for (const verdict of verdicts) {
+      const change = 'change' in verdict ? verdict.change : undefined;
+      const rejected = 'rejected' in verdict ? verdict.rejected
+        : change!.customerId !== this.config.customerId
+          ? `eventChanged.customerId: "${change!.customerId}" is not this integration's customer ("${this.config.customerId}"); send it to wa-outlook/${change!.customerId}`
+          : undefined;
+      if (rejected !== undefined) {
+        this.rejectedSignals += 1;
+        this.lastRejectedSignal = `${new Date(now).toISOString()} ${rejected}`;
+      } else if (this.ledger.offer(change!) === 'overflow') {
+        this.needFullResync();
+      }
+    }
+  }
+
+  /** The check could not run (no worker has it, or it timed out): the notifications wait and are checked again. */
+  checkFailed(taken: unknown[], now: number): void {
+    const later = this.unchecked;
+    this.unchecked = [];
+    this.uncheckedBytes = 0;
+    for (const raw of [...taken, ...later]) this.receive(raw);
+    this.checkHeldUntil = now + PENDING_RETRY_MS;
   }
 
   pause(): void {
@@ -183,10 +237,22 @@ export class Integration {
   /** Throws the reason a config change cannot be accepted (invalid fields are named). */
   checkConfigAccepted(): void {
     if (this.stopRequested) throw new Error('The integration is stopping.');
+    if (this.configUnchecked) throw new Error('The integration is starting; change its config in a moment.');
   }
 
-  updateConfig(patch: ConfigPatch, now: number): IntegrationStatus {
-    const changes = configPatchSchema.parse(patch);
+  /** What the check step must validate first: the config of a new integration. */
+  get needsConfigCheck(): boolean {
+    return this.configUnchecked;
+  }
+
+  /** The check's answer: the config as validated, defaults filled in. */
+  configChecked(config: IntegrationConfig): void {
+    this.config = config;
+    this.configUnchecked = false;
+  }
+
+  /** A validated patch (the check step's answer). */
+  updateConfig(changes: ConfigChanges, now: number): IntegrationStatus {
     this.config = { ...this.config, ...changes, mapping: { ...this.config.mapping, ...changes.mapping } };
     if (CURSOR_KEYS.some((key) => key in changes)) this.cursor = null;
     this.configGeneration += 1;
@@ -204,16 +270,27 @@ export class Integration {
    */
   nextStep(now: number, handlersFinished: boolean, handOffSuggested: boolean): Step {
     if (this.stopRequested) return { kind: 'stop' };
+    // Notifications are checked even while paused (queued changes stay visible), and before a hand-off.
+    if (this.configUnchecked) return { kind: 'check' };
+    const checkAt = this.unchecked.length ? this.checkHeldUntil : Number.POSITIVE_INFINITY;
+    if (now >= checkAt) return { kind: 'check' };
     if (handOffSuggested || this.steps >= MAX_STEPS_PER_RUN) {
       // Pending changes travel with the hand-off; only a syncNow waiting for a pass holds it up.
       if (handlersFinished) return { kind: 'hand-off' };
       if (!this.syncWanted() || this.state === 'paused') return { kind: 'wait', reason: 'let the message handlers finish before continuing as new' };
     }
-    if (this.state === 'paused') return { kind: 'wait', reason: 'paused: resume, stop or new changes' };
+    if (this.state === 'paused') {
+      const reason = 'paused: resume, stop or new changes';
+      return Number.isFinite(checkAt) ? { kind: 'wait', until: checkAt, reason } : { kind: 'wait', reason };
+    }
     if (this.changesReady(now)) return { kind: 'apply' };
     if (this.syncWanted() || this.recheckRequested || this.resyncDue() || now >= this.nextRunAt) return { kind: 'reconcile' };
     const changesAt = this.state === 'running' && this.ledger.pendingCount ? this.heldUntil : Number.POSITIVE_INFINITY;
-    if (changesAt < this.nextRunAt) return { kind: 'wait', until: changesAt, reason: 'retry the held changes' };
+    if (Math.min(changesAt, checkAt) < this.nextRunAt) {
+      return changesAt <= checkAt
+        ? { kind: 'wait', until: changesAt, reason: 'retry the held changes' }
+        : { kind: 'wait', until: checkAt, reason: 'check the held notifications again' };
+    }
     return {
       kind: 'wait', until: this.nextRunAt,
       reason: this.state === 'needs_attention' ? "re-check the customer's setup" : 'next reconcile',
@@ -339,7 +416,7 @@ export class Integration {
       lastSummary: this.lastSummary,
       lastError: this.lastError,
       diagnosis: this.diagnosis,
-      pendingChanges: this.ledger.pendingCount,
+      pendingChanges: this.ledger.pendingCount + this.unchecked.length,
       rejectedSignals: this.rejectedSignals,
       lastRejectedSignal: this.lastRejectedSignal,
       nextRunAt: nextAt === undefined ? undefined : new Date(nextAt).toISOString(),
@@ -351,6 +428,7 @@ export class Integration {
     return {
       state: this.state as CarriedState['state'],
       ...this.ledger.snapshot(),
+      ...(this.unchecked.length && { unchecked: this.unchecked }),
       cursor: this.cursor,
       lastSuccessAt: this.lastSuccessAt,
       lastSummary: this.lastSummary,

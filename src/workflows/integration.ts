@@ -7,6 +7,7 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -14,8 +15,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { CheckActivities } from '../activities/checks';
 import type { EventChange } from '../winearound/notification';
-import { configPatchSchema, describeIssues, integrationConfigSchema, type IntegrationConfigInput } from '../sync/integration-config';
+import type { IntegrationConfig, IntegrationConfigInput } from '../sync/integration-config';
 import { describeDetails } from './integration-details';
 import { Integration, type CarriedState, type StepFailure } from './integration-model';
 import {
@@ -39,7 +41,8 @@ export { MAX_PENDING_CHANGES } from './change-ledger';
  * event changes as they are signalled, reconciles the whole window on an interval, and holds in
  * `needs_attention` (never failing) while the customer's setup is broken. The rules live in
  * `Integration` (integration-model.ts); this function only wires the messages to it, runs the
- * activity each step asks for, and waits. All I/O is in activities.
+ * activity each step asks for, and waits. All I/O is in activities, and so is validation
+ * (src/activities/checks.ts): the bundle each cached workflow instantiates holds no schema library.
  */
 
 const { reconcile, applyChanges } = proxyActivities<Activities>({
@@ -56,17 +59,21 @@ const { diagnose } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
 });
 
+// Validation: pure and quick, retried only if no worker could run it (e.g. during a deployment).
+const { checkConfig, checkConfigPatch, checkChanges } = proxyLocalActivities<CheckActivities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
 export interface IntegrationInput {
   config: IntegrationConfigInput;
   carried?: CarriedState;
 }
 
 export async function integrationWorkflow(input: IntegrationInput): Promise<IntegrationStatus> {
-  const parsed = integrationConfigSchema.safeParse(input.config);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`Invalid integration config: ${describeIssues(parsed.error, 'config')}`, 'INVALID_CONFIG');
-  }
-  const integration = new Integration(parsed.data, input.carried, Date.now());
+  // Handlers are wired before anything awaits: every message of the first activation meets them.
+  const integration = new Integration(input.config as IntegrationConfig, input.carried, Date.now());
 
   // What the UI and `wa-outlook list` show: search attributes and the current details, kept in step.
   let published = '';
@@ -93,15 +100,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
 
   setHandler(statusQuery, () => integration.status(Date.now()));
 
-  setHandler(eventChangedSignal, (raw) => {
-    try {
-      integration.receive(raw, Date.now());
-    } catch (err) {
-      // Reported (status, log) and dropped: a malformed notification must never harm the integration.
-      log.warn('Rejected an eventChanged signal', { reason: (err as Error).message });
-    }
-    then(undefined);
-  });
+  setHandler(eventChangedSignal, (raw) => then(integration.receive(raw)));
   setHandler(pauseSignal, () => then(integration.pause()));
   setHandler(resumeSignal, () => then(integration.resume(Date.now())));
   setHandler(stopSignal, () => then(integration.stop()));
@@ -126,15 +125,15 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
 
   setHandler(
     updateConfigUpdate,
-    (patch) => {
-      const status = integration.updateConfig(patch, Date.now());
-      log.info('Integration config updated', { fields: Object.keys(patch) });
+    async (patch) => {
+      const changes = await checked(checkConfigPatch(patch));
+      const status = integration.updateConfig(changes, Date.now());
+      log.info('Integration config updated', { fields: Object.keys(changes) });
       return then(status);
     },
     {
       validator: (patch) => {
-        const result = configPatchSchema.safeParse(patch);
-        if (!result.success) throw new Error(`Invalid config change: ${describeIssues(result.error, 'config')}`);
+        if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new Error('Invalid config change: expected an object of the fields to change');
         integration.checkConfigAccepted();
       },
     },
@@ -146,6 +145,25 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     } catch (err) {
       integration.diagnosed(undefined);
       log.warn('Diagnosis could not run', { error: (err as Error).message });
+    }
+  };
+
+  const checkStep = async () => {
+    if (integration.needsConfigCheck) {
+      integration.configChecked(await checked(checkConfig(integration.config)));
+      return;
+    }
+    const raws = integration.beginCheck();
+    try {
+      const verdicts = await checkChanges(raws);
+      for (const v of verdicts) {
+        // Reported (status, log) and dropped: a malformed notification must never harm the integration.
+        if ('rejected' in v) log.warn('Rejected an eventChanged signal', { reason: v.rejected });
+      }
+      integration.checked(verdicts, Date.now());
+    } catch (err) {
+      log.warn('Could not check the notifications; they wait', { error: (err as Error).message });
+      integration.checkFailed(raws, Date.now());
     }
   };
 
@@ -198,7 +216,8 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       await condition(() => armed?.fired === true || decide().kind !== 'wait');
       continue;
     }
-    if (step.kind === 'apply') await applyStep();
+    if (step.kind === 'check') await checkStep();
+    else if (step.kind === 'apply') await applyStep();
     else await reconcileStep();
     publish();
   }
@@ -212,6 +231,17 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   integration.state = 'stopped';
   publish();
   return integration.status(Date.now());
+}
+
+/** A check's answer, or its verdict as the workflow's own failure (INVALID_CONFIG naming each field). */
+async function checked<T>(check: Promise<T>): Promise<T> {
+  try {
+    return await check;
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.nonRetryable) throw ApplicationFailure.nonRetryable(cause.message, cause.type);
+    throw err;
+  }
 }
 
 /** What an applyChanges step does, for the UI's timeline: counts only, never booking fields. */

@@ -5,7 +5,7 @@ import type { SyncSummary } from '../reconcile/summary';
 
 /** Message definitions shared by the workflow and its callers (ops CLI, WineAround's backend, webhook). */
 
-/** A booking changed in WineAround. The argument is validated in the workflow; an invalid one is reported and dropped. */
+/** A booking changed in WineAround. The argument is validated by the workflow's check step; an invalid one is reported and dropped. */
 export const eventChangedSignal = defineSignal<[unknown]>('eventChanged');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');

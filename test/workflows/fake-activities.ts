@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
+import { checkActivities } from '../../src/activities/checks';
 import type { SyncSummary } from '../../src/reconcile/summary';
 import type { EventChange } from '../../src/winearound/notification';
 
@@ -18,6 +19,7 @@ export function fakeActivities() {
     requests: { feed: kind === 'changes' ? 0 : 1, graph: 1, token: 0 },
   });
   const activities: Activities = {
+    ...checkActivities, // the real checks: pure, and what the workflow relies on
     async reconcile({ config }) {
       reconciles += 1;
       reconciledConfigs.push(config);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { checkChange } from '../../src/activities/checks';
 import { integrationConfigSchema } from '../../src/sync/integration-config';
+import { MAX_PENDING_CHANGES } from '../../src/workflows/change-ledger';
 import { Integration, MAX_STEPS_PER_RUN, type ReconcileRun } from '../../src/workflows/integration-model';
 import type { ReconcileResult, SyncSummary } from '../../src/reconcile/summary';
 
@@ -27,16 +29,32 @@ function reconcile(integration: Integration, now: number, outcome: ReconcileResu
   return run;
 }
 
+/** A new integration whose config the first step checked. */
+function started(): Integration {
+  const integration = new Integration(config, undefined, T0);
+  assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'check' }, 'a new integration checks its config first');
+  assert.throws(() => integration.checkConfigAccepted(), /starting/);
+  integration.configChecked(config);
+  return integration;
+}
+
+/** A notification received and checked, as the workflow's check step does it. */
+function deliver(integration: Integration, raw: unknown, now: number): void {
+  integration.receive(raw);
+  assert.equal(integration.nextStep(now, true, false).kind, 'check', 'a received notification is checked first');
+  integration.checked(integration.beginCheck().map(checkChange), now);
+}
+
 /** A started integration whose start-up reconcile has run. */
 function settled(): Integration {
-  const integration = new Integration(config, undefined, T0);
+  const integration = started();
   reconcile(integration, T0);
   return integration;
 }
 
 describe('Integration model: the workflow\'s rules without a server', () => {
   it('reconciles at start, then waits for the interval', () => {
-    const integration = new Integration(config, undefined, T0);
+    const integration = started();
     assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'reconcile' });
     reconcile(integration, T0);
     assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'wait', until: T0 + config.reconcileIntervalMs, reason: 'next reconcile' });
@@ -45,7 +63,7 @@ describe('Integration model: the workflow\'s rules without a server', () => {
 
   it('applies a signalled change at once, and after a failure waits what the server asked', () => {
     const integration = settled();
-    integration.receive(upsert('bk-1', 1), T0);
+    deliver(integration, upsert('bk-1', 1), T0);
     assert.equal(integration.nextStep(T0, true, false).kind, 'apply');
     const { changes } = integration.beginApply();
     assert.equal(changes.length, 1);
@@ -56,8 +74,10 @@ describe('Integration model: the workflow\'s rules without a server', () => {
 
   it('rejects and counts an invalid or foreign notification without queueing it', () => {
     const integration = settled();
-    assert.throws(() => integration.receive({ ...upsert('bk-1', 1), event: { title: 'x' } }, T0), /event/);
-    assert.throws(() => integration.receive({ ...upsert('bk-1', 1), customerId: 'bianchi' }, T0), /customerId/);
+    deliver(integration, { ...upsert('bk-1', 1), event: { title: 'x' } }, T0);
+    assert.match(integration.status(T0).lastRejectedSignal ?? '', /eventChanged\.event/);
+    deliver(integration, { ...upsert('bk-1', 1), customerId: 'bianchi' }, T0);
+    assert.match(integration.status(T0).lastRejectedSignal ?? '', /customerId: "bianchi" is not this integration's customer/);
     const status = integration.status(T0);
     assert.equal(status.rejectedSignals, 2);
     assert.equal(status.pendingChanges, 0);
@@ -65,7 +85,7 @@ describe('Integration model: the workflow\'s rules without a server', () => {
 
   it('never spins: with a hand-off due it ends, serves a waiting syncNow, or waits for the handlers', () => {
     const integration = settled();
-    integration.receive(upsert('bk-1', 1), T0);
+    deliver(integration, upsert('bk-1', 1), T0);
     // Changes queued, hand-off suggested, a handler unfinished, no sync waiting: wait for the handler.
     assert.equal(integration.nextStep(T0, false, true).kind, 'wait');
     assert.deepEqual(integration.nextStep(T0, true, true), { kind: 'hand-off' });
@@ -87,7 +107,7 @@ describe('Integration model: the workflow\'s rules without a server', () => {
   it('hands off after a bounded number of steps even without the server\'s suggestion', () => {
     const integration = settled();
     while (integration.steps < MAX_STEPS_PER_RUN) {
-      integration.receive(upsert(`bk-${integration.steps}`, 1), T0);
+      deliver(integration, upsert(`bk-${integration.steps}`, 1), T0);
       integration.beginApply();
       integration.applied(summary('changes'), T0);
     }
@@ -100,7 +120,7 @@ describe('Integration model: the workflow\'s rules without a server', () => {
     integration.pause();
     assert.deepEqual(integration.syncAnswer(ticket), { done: true, cancelled: 'PAUSED' });
     assert.throws(() => integration.checkSyncAccepted(), /paused/);
-    integration.receive(upsert('bk-1', 1), T0);
+    deliver(integration, upsert('bk-1', 1), T0);
     assert.deepEqual(integration.nextStep(T0 + 10 * MIN, true, false), { kind: 'wait', reason: 'paused: resume, stop or new changes' });
     assert.equal(integration.status(T0).nextRunAt, undefined);
     integration.resume(T0 + MIN);
@@ -108,7 +128,7 @@ describe('Integration model: the workflow\'s rules without a server', () => {
   });
 
   it('holds in needs_attention on a config error, diagnoses a new problem once, and again after a config change', () => {
-    const integration = new Integration(config, undefined, T0);
+    const integration = started();
     let run: ReconcileRun = integration.beginReconcile(T0);
     assert.equal(integration.reconcileFailed(run, invalidSecret), true);
     integration.endReconcile(run, T0);
@@ -130,7 +150,7 @@ describe('Integration model: the workflow\'s rules without a server', () => {
 
   it('tells each reconcile the signalled upserts a lagging feed must not undo, until the feed lists them', () => {
     const integration = settled();
-    integration.receive(upsert('bk-new', 5), T0);
+    deliver(integration, upsert('bk-new', 5), T0);
     integration.beginApply();
     integration.applied(summary('changes'), T0);
     const run = reconcile(integration, T0, result(['bk-new']));
@@ -148,12 +168,37 @@ describe('Integration model: the workflow\'s rules without a server', () => {
   });
 
   it('keeps the last reconcile\'s unreadable bookings in view after a batch of signalled changes', () => {
-    const integration = new Integration(config, undefined, T0);
+    const integration = started();
     reconcile(integration, T0, { ...result(), summary: { ...summary('full'), skippedBookings: [{ uid: 'wa-bk-2', code: 'INVALID_DTSTART' }] } });
-    integration.receive(upsert('bk-1', 1), T0);
+    deliver(integration, upsert('bk-1', 1), T0);
     integration.beginApply();
     integration.applied(summary('changes'), T0);
     assert.equal(integration.lastSummary?.kind, 'changes');
     assert.deepEqual(integration.lastSummary?.skippedBookings, [{ uid: 'wa-bk-2', code: 'INVALID_DTSTART' }]);
+  });
+
+  it('checks notifications before anything else, even paused; a failed check holds them, and they travel with a hand-off', () => {
+    const integration = settled();
+    integration.pause();
+    integration.receive(upsert('bk-1', 1));
+    assert.equal(integration.status(T0).pendingChanges, 1, 'an unchecked notification counts as pending');
+    assert.equal(integration.nextStep(T0, true, true).kind, 'check', 'before the hand-off, and while paused');
+    const taken = integration.beginCheck();
+    integration.receive(upsert('bk-2', 1)); // arrives while the check runs
+    integration.checkFailed(taken, T0);
+    assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'wait', until: T0 + MIN, reason: 'paused: resume, stop or new changes' });
+    assert.equal(integration.status(T0).pendingChanges, 2);
+    // Handed off before the retry: the next run starts with both, in order, still to check.
+    const next = new Integration(config, integration.carry(), T0);
+    assert.equal(next.nextStep(T0, true, false).kind, 'check');
+    assert.deepEqual(next.beginCheck().map((raw) => (raw as { eventId: string }).eventId), ['bk-1', 'bk-2']);
+  });
+
+  it('drops unchecked notifications beyond the queue\'s bound for a full reconcile from the feed', () => {
+    const integration = settled();
+    for (let i = 0; i <= MAX_PENDING_CHANGES; i += 1) integration.receive(upsert(`bk-${i}`, 1));
+    assert.equal(integration.status(T0).pendingChanges, 0, 'dropped, not kept without bound');
+    assert.equal(integration.nextStep(T0, true, false).kind, 'reconcile');
+    assert.equal(integration.beginReconcile(T0).input.mode, 'full');
   });
 });

@@ -110,7 +110,8 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     await handle.signal('eventChanged', upsert(customer, 'bk-1', 2, 'Tour v2 (late)'));
     await handle.signal('eventChanged', { customerId: customer, eventId: 'bk-2', operation: 'upsert', version: 1, event: { title: 'x' } });
     await handle.signal('eventChanged', upsert('someone-else', 'bk-3', 1));
-    const paused = await getStatus(client, customer);
+    // Notifications are validated by a check step after they arrive: wait for its verdicts.
+    const paused = await eventually(() => getStatus(client, customer), (s) => s.rejectedSignals === 2);
     assert.equal(paused.state, 'paused');
     assert.equal(paused.pendingChanges, 1);
     assert.equal(paused.rejectedSignals, 2);

@@ -1,0 +1,46 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  configPatchSchema, describeIssues, integrationConfigSchema, type ConfigChanges, type IntegrationConfig,
+} from '../sync/integration-config';
+import { parseNotification, type EventChange } from '../winearound/notification';
+
+/**
+ * What reaches an integration workflow from outside (its input, config patches, WineAround's
+ * notifications) is validated here, as local activities, by the same schemas as at the edges.
+ * The schemas (zod, luxon and the time zone tables: two thirds of the bundle) thus stay out of
+ * the workflow bundle, which every cached workflow instantiates: less memory and CPU per
+ * workflow, and no second definition of "valid" inside the workflow. Pure, fast, never retried
+ * for a verdict: an invalid input is an answer, not a failure.
+ */
+
+export type CheckedChange = { change: EventChange } | { rejected: string };
+
+export function checkChange(raw: unknown): CheckedChange {
+  try {
+    return { change: parseNotification(raw) };
+  } catch (err) {
+    return { rejected: (err as Error).message };
+  }
+}
+
+export const checkActivities = {
+  /** The integration's settings with defaults filled in; INVALID_CONFIG names each bad field. */
+  async checkConfig(input: unknown): Promise<IntegrationConfig> {
+    const parsed = integrationConfigSchema.safeParse(input);
+    if (!parsed.success) throw ApplicationFailure.nonRetryable(`Invalid integration config: ${describeIssues(parsed.error, 'config')}`, 'INVALID_CONFIG');
+    return parsed.data;
+  },
+
+  async checkConfigPatch(patch: unknown): Promise<ConfigChanges> {
+    const parsed = configPatchSchema.safeParse(patch);
+    if (!parsed.success) throw ApplicationFailure.nonRetryable(`Invalid config change: ${describeIssues(parsed.error, 'config')}`, 'INVALID_CONFIG');
+    return parsed.data;
+  },
+
+  /** One verdict per notification, in order; a rejection's reason names the field, never guest data. */
+  async checkChanges(raws: unknown[]): Promise<CheckedChange[]> {
+    return raws.map(checkChange);
+  },
+};
+
+export type CheckActivities = typeof checkActivities;
