@@ -207,11 +207,6 @@ export async function reconcileIntegration(
   }
 
   /**
-   * What the feed asks for, and which owned events to compare with it. The feed may lag
-   * WineAround's signals (a cache): a booking deleted by a newer signal stays deleted, and an owned
-   * event a signal wrote after the feed was made is not removed.
-   */
-  /**
    * What the feed asks for, and how to read the owned events against it. The feed may lag
    * WineAround's signals (a cache): a booking deleted by a newer signal stays deleted, and an owned
    * event a signal wrote (after the feed's Last-Modified, or not listed by the feed yet) is kept.
@@ -227,12 +222,15 @@ export async function reconcileIntegration(
     const feedMadeAt = feed.lastModified ? Date.parse(feed.lastModified) : Number.POSITIVE_INFINITY;
     // A booking the feed lists but could not read is kept as it is in Outlook: never changed or deleted.
     const unreadable = feed.skipped.flatMap((s) => (s.uid ? [s.uid] : []));
+    // A feed dated after a signal has seen it: a booking it no longer lists was cancelled since
+    // (its notice may have been lost), so that signal protects nothing any more.
+    const seenByFeed = (version: number) => feed.lastModified !== undefined && seconds(feedMadeAt) > seconds(version);
     const signalled = (o: { sourceId: string; version: number }) => {
       const version = options.recentUpserts?.[o.sourceId.split('#')[0]];
-      return version !== undefined && seconds(o.version) <= seconds(version);
+      return version !== undefined && seconds(o.version) <= seconds(version) && !seenByFeed(version);
     };
     const caughtUp = Object.entries(options.recentUpserts ?? {})
-      .filter(([id, version]) => desired.some((e) => e.id.split('#')[0] === id && seconds(e.version) >= seconds(version)))
+      .filter(([id, version]) => seenByFeed(version) || desired.some((e) => e.id.split('#')[0] === id && seconds(e.version) >= seconds(version)))
       .map(([id]) => id);
     const compare = (events: OwnedEventRead[]) => {
       // Past bookings outside the window stay as history; a booking still in the feed is ours wherever

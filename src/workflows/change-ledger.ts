@@ -16,10 +16,13 @@ const APPLIED_VERSIONS_KEPT = 1000;
 /**
  * Recent signalled deletes and upserts, handed to each reconcile: a feed cache that lags
  * WineAround must neither bring back a deleted booking nor remove one a signal just created.
- * A day covers any sane feed cache; an upsert's protection ends as soon as the feed lists it.
+ * A day covers any sane feed cache for deletes. An upsert's protection ends as soon as the feed
+ * lists it or is dated after it; for a feed without Last-Modified, after an hour: a booking
+ * such a feed still does not list by then was cancelled, and its notice lost.
  */
 const RECENT_KEPT = 500;
-const RECENT_TTL_MS = 24 * 60 * 60_000;
+const TOMBSTONE_TTL_MS = 24 * 60 * 60_000;
+const UPSERT_TTL_MS = 60 * 60_000;
 /**
  * Beyond this many queued changes (a long pause or outage), the queue is dropped for a full
  * reconcile from the feed, WineAround's source of truth: the queue must fit in one payload.
@@ -169,9 +172,9 @@ export class ChangeLedger {
   }
 
   private prune(now: number): void {
-    for (const recent of [this.tombstones, this.upserts]) {
+    for (const [recent, ttl] of [[this.tombstones, TOMBSTONE_TTL_MS], [this.upserts, UPSERT_TTL_MS]] as const) {
       for (const [id, { at }] of recent) {
-        if (recent.size <= RECENT_KEPT && now - at < RECENT_TTL_MS) break;
+        if (recent.size <= RECENT_KEPT && now - at < ttl) break;
         recent.delete(id);
       }
     }

@@ -109,6 +109,28 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     assert.equal(plain.summary.deleted, 1);
   });
 
+  it('removes a booking a signal created once a feed made after that signal no longer lists it (cancelled, its notice lost)', async () => {
+    const mailbox = world.addMailbox('safety-cancelled');
+    const wineAround = await startFeedEmulator({ bookings: sampleBookings(new Date(), 3) });
+    try {
+      const config = configFor({ customerId: 'oro-cancel', mailbox, feedUrl: wineAround.url('oro-cancel') });
+      await reconcileIntegration(config, null, { mode: 'full' }, world.deps());
+      const [first] = wineAround.bookings();
+      const { id: _id, version: _v, cancelled: _c, ...fields } = first;
+      // Created by a signal, then cancelled in WineAround; the cancellation's notice never came.
+      const createdAt = Date.now() - 60_000;
+      await applyEventChanges(config, [parseNotification({ customerId: 'oro-cancel', eventId: 'wa-cancelled', operation: 'upsert', version: createdAt, event: fields })], world.deps());
+      wineAround.upsert({ ...first, id: 'wa-cancelled', version: createdAt });
+      wineAround.upsert({ ...first, id: 'wa-cancelled', version: Date.now(), cancelled: true });
+      const after = await reconcileIntegration(config, null, { mode: 'full', recentUpserts: { 'wa-cancelled': createdAt } }, world.deps());
+      assert.equal(after.summary.deleted, 1, 'the feed, made after the signal, is the truth');
+      assert.ok(!ownedEvents(world.emu, mailbox, 'oro-cancel').some((e) => e.sourceId === 'wa-cancelled'));
+      assert.deepEqual(after.caughtUp, ['wa-cancelled'], 'the record has served its purpose');
+    } finally {
+      await wineAround.close();
+    }
+  });
+
   it('skips a booking with a garbled line by its UID and code alone, and syncs the rest', async () => {
     const mailbox = world.addMailbox('safety-garbled');
     const garbled = calendar(vevent('bk-c', 'Degustazione', '100000', '110000', 'X-WA-GUEST-PHONE+39 333 1234567\r\n'), vevent('bk-d', 'Tour'));

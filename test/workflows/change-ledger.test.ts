@@ -62,11 +62,14 @@ describe('ChangeLedger: queued, in-flight and applied versions, tombstones', () 
     assert.deepEqual(ledger.recent(T0), { deletes: { b: 2 }, upserts: {} });
   });
 
-  it('forgets tombstones and upsert records after a day', () => {
+  it('forgets tombstones after a day and upsert records after an hour', () => {
     const ledger = new ChangeLedger();
     ledger.offer(remove('a', 1));
-    ledger.take(1);
+    ledger.offer(upsert('b', 1));
+    ledger.take(2);
     ledger.settle(T0);
+    assert.deepEqual(ledger.recent(T0 + 59 * 60_000), { deletes: { a: 1 }, upserts: { b: 1 } });
+    assert.deepEqual(ledger.recent(T0 + 61 * 60_000), { deletes: { a: 1 }, upserts: {} });
     assert.deepEqual(ledger.recent(T0 + 23 * 3_600_000).deletes, { a: 1 });
     assert.deepEqual(ledger.recent(T0 + 25 * 3_600_000).deletes, {});
   });
