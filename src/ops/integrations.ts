@@ -288,6 +288,7 @@ function describeIntegration(config: IntegrationConfig): { staticSummary: string
     staticSummary: `WineAround → Outlook for ${config.customerId}: ${config.mailbox}`,
     staticDetails: [
       `**Customer** \`${config.customerId}\``,
+      '', // a list needs a blank line before it, or the UI's Markdown runs it into one paragraph
       `- mailbox: \`${config.mailbox}\``,
       `- tenant: \`${config.tenantId}\`, app: \`${config.clientId}\`, secret reference: \`${config.secretRef}\``,
       `- feed: ${redactUrl(config.feedUrl)}`,

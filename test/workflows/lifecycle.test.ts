@@ -241,6 +241,7 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     assert.match((await description.staticSummary()) ?? '', new RegExp(`${customer}: calendario@cantinarossi.it`));
     const details = (await description.staticDetails()) ?? '';
     assert.match(details, /reconcile every 60 min/);
+    assert.match(details, /^\*\*Customer\*\* `[^`]+`\n\n- mailbox/, 'a blank line before the list, or the UI renders one paragraph');
     assert.ok(!details.includes('s3cret'), 'no feed token');
     const attention = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
     assert.match(attention.currentDetails, /\*\*needs_attention\*\*/);
