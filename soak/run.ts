@@ -4,7 +4,7 @@ import { MARKER_PROPERTY_IDS } from '../src/sync/marker';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../src/webhook/signature';
 import type { FeedBooking } from '../src/winearound/ical-write';
 import { runChecks, type CheckResult, type OwnEventRecord } from './checks';
-import { makeSchedule, type Action, type BookingAction, type FaultAction, type PersonAction } from './schedule';
+import { makeSchedule, type BookingAction, type FaultAction, type PersonAction } from './schedule';
 import { integrationSettings, startStack, WEBHOOK_SECRET, type Stack } from './stack';
 
 /**
@@ -67,7 +67,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       lastVersion = Math.max(Math.ceil(Date.now() / 1000) * 1000, lastVersion + 1000);
       return lastVersion;
     };
-    const bookings = schedule.initialIds.map((ids) => new Map<string, FeedBooking>());
+    const bookings = schedule.initialIds.map(() => new Map<string, FeedBooking>());
     const lastNotice = schedule.initialIds.map(() => new Map<string, unknown>());
     const ownEvents: OwnEventRecord[][] = schedule.initialIds.map(() => []);
     const versionBase = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
