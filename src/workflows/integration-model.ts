@@ -100,6 +100,8 @@ export class Integration {
   /** Notifications as received, waiting for their check; their size, bounded like the queue's. */
   private unchecked: unknown[];
   private uncheckedBytes = 0;
+  /** Notifications taken by the check step in flight: still pending to whoever asks for status. */
+  private inCheck = 0;
   /** Unchecked notifications wait until then after a failed check. */
   private checkHeldUntil = 0;
   private fullResyncNeeded: boolean;
@@ -164,11 +166,13 @@ export class Integration {
     const taken = this.unchecked;
     this.unchecked = [];
     this.uncheckedBytes = 0;
+    this.inCheck = taken.length;
     return taken;
   }
 
   /** The verdicts, in the order received: valid changes join the ledger; invalid ones are counted, reported and dropped, never harmful. */
   checked(verdicts: CheckedChange[], now: number): void {
+    this.inCheck = 0;
     for (const verdict of verdicts) {
       const change = 'change' in verdict ? verdict.change : undefined;
       const rejected = 'rejected' in verdict ? verdict.rejected
@@ -186,6 +190,7 @@ export class Integration {
 
   /** The check could not run (no worker has it, or it timed out): the notifications wait and are checked again. */
   checkFailed(taken: unknown[], now: number): void {
+    this.inCheck = 0;
     const later = this.unchecked;
     this.unchecked = [];
     this.uncheckedBytes = 0;
@@ -237,7 +242,6 @@ export class Integration {
   /** Throws the reason a config change cannot be accepted (invalid fields are named). */
   checkConfigAccepted(): void {
     if (this.stopRequested) throw new Error('The integration is stopping.');
-    if (this.configUnchecked) throw new Error('The integration is starting; change its config in a moment.');
   }
 
   /** What the check step must validate first: the config of a new integration. */
@@ -416,7 +420,7 @@ export class Integration {
       lastSummary: this.lastSummary,
       lastError: this.lastError,
       diagnosis: this.diagnosis,
-      pendingChanges: this.ledger.pendingCount + this.unchecked.length,
+      pendingChanges: this.ledger.pendingCount + this.unchecked.length + this.inCheck,
       rejectedSignals: this.rejectedSignals,
       lastRejectedSignal: this.lastRejectedSignal,
       nextRunAt: nextAt === undefined ? undefined : new Date(nextAt).toISOString(),

@@ -127,6 +127,8 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     updateConfigUpdate,
     async (patch) => {
       const changes = await checked(checkConfigPatch(patch));
+      // A change sent with the first task applies on top of the start config, once that is checked.
+      await condition(() => !integration.needsConfigCheck);
       const status = integration.updateConfig(changes, Date.now());
       log.info('Integration config updated', { fields: Object.keys(changes) });
       return then(status);

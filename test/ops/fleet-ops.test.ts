@@ -7,22 +7,11 @@ import {
   countIntegrations, forEachIntegration, getStatus, listIntegrationPage, OpsError, pauseIntegration, resumeIntegration,
   startIntegration, updateConfig, visibilityQuery, type IntegrationFilter,
 } from '../../src/ops/integrations';
-import type { IntegrationConfigInput } from '../../src/sync/integration-config';
 import { eventually } from '../integration/world';
+import { rossiSettings as settings } from '../support/settings';
 import { temporalEnv, workflowBundle } from '../support/temporal';
 import { fakeActivities } from '../workflows/fake-activities';
 
-const settings = (customerId: string, extra: Partial<IntegrationConfigInput> = {}): IntegrationConfigInput => ({
-  customerId,
-  tenantId: 'cantinarossi.onmicrosoft.com',
-  clientId: '6f1c2a8e-1d2b-4c3d-9e8f-0a1b2c3d4e5f',
-  secretRef: 'cantina-graph',
-  mailbox: 'calendario@cantinarossi.it',
-  feedUrl: 'https://feeds.winearound.example/cal/rossi.ics?token=s3cret',
-  reconcileIntervalMs: 3_600_000,
-  attentionRecheckMs: 3_600_000,
-  ...extra,
-});
 
 describe('fleet operations: paged list, counts, bulk actions (real Temporal dev server, fake activities)', function () {
   this.timeout(120_000);

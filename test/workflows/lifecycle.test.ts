@@ -8,23 +8,12 @@ import {
 } from '../../src/ops/integrations';
 import { integrationWorkflowId, syncNowUpdate } from '../../src/workflows/messages';
 import { MAX_PENDING_CHANGES } from '../../src/workflows/integration';
-import type { IntegrationConfigInput } from '../../src/sync/integration-config';
 import { exportHistory, recordHistory } from '../support/histories';
 import { eventually } from '../integration/world';
+import { rossiSettings as settings } from '../support/settings';
 import { SUGGEST_CONTINUE_AS_NEW_AT, temporalEnv, workflowBundle } from '../support/temporal';
 import { fakeActivities } from './fake-activities';
 
-const settings = (customerId: string, extra: Partial<IntegrationConfigInput> = {}): IntegrationConfigInput => ({
-  customerId,
-  tenantId: 'cantinarossi.onmicrosoft.com',
-  clientId: '6f1c2a8e-1d2b-4c3d-9e8f-0a1b2c3d4e5f',
-  secretRef: 'cantina-rossi-graph',
-  mailbox: 'calendario@cantinarossi.it',
-  feedUrl: 'https://feeds.winearound.example/cal/rossi.ics?token=s3cret',
-  reconcileIntervalMs: 3_600_000,
-  attentionRecheckMs: 3_600_000,
-  ...extra,
-});
 
 const upsert = (customerId: string, eventId: string, version: number, title = 'Degustazione') => ({
   customerId, eventId, operation: 'upsert', version,
@@ -101,6 +90,22 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     await stopIntegration(client, customer);
   });
 
+  it('takes a config change sent before its first workflow task, after the start config is checked', async () => {
+    const customer = id('early');
+    const queue = `lifecycle-early-${randomUUID()}`; // no worker yet: the change arrives with the first task
+    await startIntegration(client, queue, settings(customer, { mapping: { reminderMinutes: 30 } }));
+    const changed = updateConfig(client, customer, { mapping: { includeGuestDetails: true } });
+    const early = await Worker.create({ connection: (await temporalEnv()).env.nativeConnection, taskQueue: queue, workflowBundle: await workflowBundle(), activities: fake.activities });
+    await early.runUntil(async () => {
+      const status = await changed;
+      assert.equal(status.state, 'running');
+      await syncNow(client, customer);
+      const last = fake.reconciledConfigs.filter((c) => c.customerId === customer).at(-1);
+      assert.deepEqual(last?.mapping, { reminderMinutes: 30, includeGuestDetails: true }, 'the change applies on top of the checked start config');
+      await stopIntegration(client, customer);
+    });
+  });
+
   it('coalesces signals per event, newest version wins, and drops invalid ones without harm', async () => {
     const customer = id('bianchi');
     await startIntegration(client, taskQueue, settings(customer));
@@ -158,9 +163,10 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     for (let i = 0; i < MAX_PENDING_CHANGES; i += 100) {
       await Promise.all(Array.from({ length: 100 }, (_, j) => handle.signal('eventChanged', upsert(customer, `bk-${i + j}`, 1))));
     }
-    assert.equal((await getStatus(client, customer)).pendingChanges, MAX_PENDING_CHANGES);
+    // A query may be answered before the workflow has taken in the last signals: wait for the count it settles on.
+    await eventually(() => getStatus(client, customer), (s) => s.pendingChanges === MAX_PENDING_CHANGES);
     await handle.signal('eventChanged', upsert(customer, 'one-too-many', 1));
-    assert.equal((await getStatus(client, customer)).pendingChanges, 0);
+    await eventually(() => getStatus(client, customer), (s) => s.pendingChanges === 0);
     await resumeIntegration(client, customer);
     const summary = await syncNow(client, customer);
     assert.equal(summary.kind, 'full');

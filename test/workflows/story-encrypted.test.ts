@@ -8,6 +8,7 @@ import { AesGcmCodec, dataConverterFor } from '../../src/temporal/encryption';
 import { integrationWorkflowId } from '../../src/workflows/messages';
 import { exportHistory } from '../support/histories';
 import { temporalEnv, workflowBundle } from '../support/temporal';
+import { rossiSettings } from '../support/settings';
 import { fakeActivities } from './fake-activities';
 
 /** A payload as `temporal workflow show --output json` prints it: base64 metadata values and data. */
@@ -57,16 +58,7 @@ describe('the UI story under payload encryption (real Temporal dev server, fake 
 
   it('seals every summary and detail in history, and decodes them with the key into what happened', async () => {
     const customer = `story-sealed-${randomUUID().slice(0, 8)}`;
-    await startIntegration(client, taskQueue, {
-      customerId: customer,
-      tenantId: 'cantinarossi.onmicrosoft.com',
-      clientId: '6f1c2a8e-1d2b-4c3d-9e8f-0a1b2c3d4e5f',
-      secretRef: 'wrong-secret',
-      mailbox: 'calendario@cantinarossi.it',
-      feedUrl: 'https://feeds.winearound.example/cal/rossi.ics?token=s3cret',
-      reconcileIntervalMs: 3_600_000,
-      attentionRecheckMs: 3_600_000,
-    });
+    await startIntegration(client, taskQueue, rossiSettings(customer, { secretRef: 'wrong-secret' }));
     const handle = client.workflow.getHandle(integrationWorkflowId(customer));
     await assert.rejects(syncNow(client, customer), /AADSTS7000215/);
 
