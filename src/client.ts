@@ -10,7 +10,6 @@ import {
   addStatuses,
   countIntegrations,
   forEachIntegration,
-  getStatus,
   INTEGRATION_STATES,
   listIntegrationPage,
   notifyEventChanged,
@@ -24,7 +23,8 @@ import {
   type IntegrationFilter,
   type IntegrationListing,
 } from './ops/integrations';
-import { formatCounts, formatListing, formatOutcome, formatStatus, formatSummary, workflowUiLink } from './ops/format';
+import { formatCounts, formatListing, formatOutcome, formatServerView, formatStatus, formatSummary, workflowUiLink } from './ops/format';
+import { STATUS_QUERY_TIMEOUT_MS, statusWithin } from './ops/status';
 import type { ConfigPatch, IntegrationConfigInput } from './sync/integration-config';
 
 /**
@@ -168,12 +168,15 @@ export function buildCli(): Command {
   signalCommand('pause', 'hold all writes; changes queue up', 'pause', pauseIntegration);
   signalCommand('resume', 'resume a paused integration, reconciling at once', 'resume', resumeIntegration);
 
-  program.command('status <customer>').description('where an integration stands').option('--json', 'machine-readable output')
-    .action(async (customer: string, o: { json?: boolean }) => {
+  program.command('status <customer>').description('where an integration stands (from its worker; from the server if the worker does not answer in time)')
+    .option('--wait <ms>', 'how long the worker may take to answer', integer, STATUS_QUERY_TIMEOUT_MS)
+    .option('--json', 'machine-readable output')
+    .action(async (customer: string, o: { wait: number; json?: boolean }) => {
       const { temporal } = loadConfig();
-      const status = await withClient((c) => getStatus(c, customer));
+      const answer = await withClient((c) => statusWithin(c, customer, o.wait));
       const uiLink = temporal.uiUrl && workflowUiLink(temporal.uiUrl, temporal.namespace, customer);
-      print(Boolean(o.json), { ...status, uiLink }, () => formatStatus(status, uiLink));
+      if (answer.from === 'worker') print(Boolean(o.json), { ...answer.status, uiLink }, () => formatStatus(answer.status, uiLink));
+      else print(Boolean(o.json), { ...answer, uiLink }, () => formatServerView(answer.view, answer.why, uiLink));
     });
 
   program.command('list').description('running integrations, a page at a time, with counts per state (from Temporal visibility)')

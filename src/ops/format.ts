@@ -2,6 +2,7 @@ import type { SyncSummary } from '../reconcile/summary';
 import { integrationWorkflowId } from '../workflows/messages';
 import type { IntegrationStatus } from '../workflows/status';
 import type { BulkOutcome, IntegrationListing } from './integrations';
+import type { ServerView } from './status';
 
 /** Human-readable renderings for the ops CLI. */
 
@@ -53,6 +54,26 @@ export function formatStatus(s: IntegrationStatus, uiLink?: string): string {
     lines.push('', `[${c.status.toUpperCase()}] ${c.code}: ${c.evidence}`, `  fix: ${c.fix}`);
   }
   return lines.join('\n');
+}
+
+/** The server's view, when the worker did not answer: what the workflow last published and what waits. */
+export function formatServerView(v: ServerView, why: string, uiLink?: string): string {
+  const rows: [string, string][] = [
+    ['customer', v.customerId],
+    ['state', `${v.state} (as last published; ${why})`],
+    ['last error', v.errorCode ?? '—'],
+    ['run started', when(v.runStartedAt.toISOString())],
+    ['history events', String(v.historyLength)],
+    ['workflow task', v.workflowTaskWaitingSince ? `waiting for a worker since ${when(v.workflowTaskWaitingSince.toISOString())}` : 'none waiting'],
+    ...v.activities.map((a): [string, string] => ['activity', `${a.type}: ${a.state}, attempt ${a.attempt}${a.nextAttemptAt ? `, next attempt ${when(a.nextAttemptAt.toISOString())}` : ''}`]),
+  ];
+  if (uiLink) rows.push(['Temporal UI', uiLink]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return [
+    ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
+    '',
+    'Last sync, next run and pending changes come from the worker: ask again, or pass --wait <ms> to wait longer. A task waiting long with no worker polling means no worker runs for this task queue.',
+  ].join('\n');
 }
 
 export function formatListing(listings: IntegrationListing[], options: { details?: boolean } = {}): string {

@@ -1,0 +1,70 @@
+import { isGrpcDeadlineError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { integrationWorkflowId } from '../workflows/messages';
+import { errorCodeKey, integrationStatusKey } from '../workflows/search-attributes';
+import type { IntegrationStatus } from '../workflows/status';
+import { getStatus, OpsError } from './integrations';
+
+/**
+ * Where an integration stands as the Temporal server knows it, without its worker: the state and
+ * error code the workflow last published, and what is waiting (a workflow task nobody has taken,
+ * activities retrying).
+ */
+export interface ServerView {
+  customerId: string;
+  state: string;
+  errorCode?: string;
+  runStartedAt: Date;
+  historyLength: number;
+  /** A workflow task scheduled and not yet completed: the worker is busy, or none is polling. */
+  workflowTaskWaitingSince?: Date;
+  activities: { type: string; state: string; attempt: number; nextAttemptAt?: Date }[];
+}
+
+export type StatusAnswer =
+  | { from: 'worker'; status: IntegrationStatus }
+  | { from: 'server'; view: ServerView; why: string };
+
+/** How long `wa-outlook status` lets the worker answer before it answers from the server. */
+export const STATUS_QUERY_TIMEOUT_MS = 800;
+
+/**
+ * The status query, bounded. A query waits behind the workflow's pending tasks (seconds in a
+ * fleet's start-up wave) and for ever without a worker; past the timeout the server's own view
+ * answers instead, which needs no worker.
+ */
+export async function statusWithin(client: Client, customerId: string, queryTimeoutMs = STATUS_QUERY_TIMEOUT_MS): Promise<StatusAnswer> {
+  try {
+    return { from: 'worker', status: await client.connection.withDeadline(Date.now() + queryTimeoutMs, () => getStatus(client, customerId)) };
+  } catch (err) {
+    if (!isGrpcDeadlineError(err)) throw err;
+    return { from: 'server', view: await serverView(client, customerId), why: `its worker did not answer within ${queryTimeoutMs} ms` };
+  }
+}
+
+export async function serverView(client: Client, customerId: string): Promise<ServerView> {
+  let described;
+  try {
+    described = await client.workflow.getHandle(integrationWorkflowId(customerId)).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new OpsError(`No running integration for customer "${customerId}" (workflow ${integrationWorkflowId(customerId)}).`);
+    throw err;
+  }
+  const { raw, typedSearchAttributes: attributes } = described;
+  const time = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+    t?.seconds == null ? undefined : new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
+  return {
+    customerId,
+    state: attributes.get(integrationStatusKey) ?? 'unknown',
+    errorCode: attributes.get(errorCodeKey) || undefined,
+    runStartedAt: described.startTime,
+    historyLength: described.historyLength,
+    workflowTaskWaitingSince: time(raw.pendingWorkflowTask?.scheduledTime),
+    activities: (raw.pendingActivities ?? []).map((a) => ({
+      type: a.activityType?.name ?? '?',
+      state: (temporal.api.enums.v1.PendingActivityState[a.state ?? 0] ?? 'unknown').replace(/^PENDING_ACTIVITY_STATE_/, '').toLowerCase(),
+      attempt: a.attempt ?? 1,
+      nextAttemptAt: time(a.nextAttemptScheduleTime),
+    })),
+  };
+}

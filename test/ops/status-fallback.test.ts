@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { formatServerView } from '../../src/ops/format';
+import { OpsError, startIntegration } from '../../src/ops/integrations';
+import { statusWithin } from '../../src/ops/status';
+import { eventually } from '../integration/world';
+import { rossiSettings } from '../support/settings';
+import { temporalEnv, workflowBundle } from '../support/temporal';
+import { fakeActivities } from '../workflows/fake-activities';
+
+describe('status when the worker cannot answer in time (real Temporal dev server, fake activities)', function () {
+  this.timeout(120_000);
+  let client: Client;
+  const customer = `busy-${randomUUID().slice(0, 8)}`;
+  const taskQueue = `status-fallback-${randomUUID()}`;
+
+  before(async () => {
+    client = (await temporalEnv()).env.client;
+    // No worker polls this task queue yet: the workflow's first task waits, and so would a query.
+    await startIntegration(client, taskQueue, rossiSettings(customer));
+  });
+
+  it('answers from the server: the published state and the workflow task waiting for a worker', async () => {
+    const answer = await statusWithin(client, customer, 300);
+    assert.equal(answer.from, 'server');
+    if (answer.from !== 'server') return;
+    assert.match(answer.why, /did not answer within 300 ms/);
+    assert.equal(answer.view.state, 'running', 'the search attribute set at start');
+    assert.ok(answer.view.workflowTaskWaitingSince, 'the first workflow task waits for a worker');
+    assert.ok(answer.view.historyLength >= 2);
+    const text = formatServerView(answer.view, answer.why);
+    assert.match(text, /running \(as last published; its worker did not answer within 300 ms\)/);
+    assert.match(text, /workflow task +waiting for a worker since /);
+    assert.ok(!text.includes('s3cret'));
+  });
+
+  it('answers from the worker once one runs', async () => {
+    const worker = await Worker.create({ connection: (await temporalEnv()).env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fakeActivities().activities });
+    await worker.runUntil(async () => {
+      const answer = await eventually(() => statusWithin(client, customer, 10_000), (a) => a.from === 'worker');
+      assert.equal(answer.from === 'worker' && answer.status.mailbox, 'calendario@cantinarossi.it');
+    });
+  });
+
+  it('says which customer has no integration', async () => {
+    await assert.rejects(statusWithin(client, `missing-${randomUUID().slice(0, 8)}`, 300), (err: Error) => err instanceof OpsError && /No running integration/.test(err.message));
+  });
+});
