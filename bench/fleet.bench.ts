@@ -155,19 +155,25 @@ async function main(): Promise<void> {
     const statusMs: number[] = [];
     const listMs: number[] = [];
     let statusFailures = 0;
-    let statusFromServer = 0;
+    const statusErrors = new Map<string, number>();
+    const statusFromServer = new Map<string, number>();
     const probeStatus = async () => {
       while (!waveOver) {
         const c = started[Math.floor(Math.random() * started.length)];
         if (!c) { await sleep(100); continue; }
         const t = performance.now();
         try {
-          // What `wa-outlook status` does: the worker's answer, else the server's view after 800 ms.
+          // What `wa-outlook status` does: the worker's answer, else the server's view after a moment.
           const answer = await connection.withDeadline(Date.now() + 10_000, () => statusWithin(client, c.id));
           statusMs.push(performance.now() - t);
-          if (answer.from === 'server') statusFromServer += 1;
-        } catch {
+          if (answer.from === 'server') {
+            const why = answer.why.replace(/\d+ ms/, 'N ms').slice(0, 120);
+            statusFromServer.set(why, (statusFromServer.get(why) ?? 0) + 1);
+          }
+        } catch (err) {
           statusFailures += 1;
+          const kind = `${(err as Error).name}: ${(err as Error).message}`.slice(0, 120);
+          statusErrors.set(kind, (statusErrors.get(kind) ?? 0) + 1);
         }
       }
     };
@@ -330,7 +336,7 @@ async function main(): Promise<void> {
         startedAllMs,
         firstSyncs: { done: firstSyncAt.size, of: o.customers, ...summarize(firstSyncs) },
         withinInterval: firstSyncs.filter((t) => t <= o.interval).length,
-        status: { ...summarize(statusMs), failures: statusFailures, fromServer: statusFromServer },
+        status: { ...summarize(statusMs), failures: statusFailures, errors: Object.fromEntries(statusErrors), fromServer: Object.fromEntries(statusFromServer) },
         list: summarize(listMs),
         firstWorkflowTaskWaitMs: histories.firstTaskWaitMs,
       },
@@ -386,7 +392,9 @@ function renderTable(f: Figures): string {
   add('first syncs done', `${f.startup.firstSyncs.done}/${f.startup.firstSyncs.of} (within the interval: ${f.startup.withinInterval})`);
   add('time to first sync, ms', pct(f.startup.firstSyncs));
   add('first workflow task waited, ms', `p50 ${f.startup.firstWorkflowTaskWaitMs.p50} · p90 ${f.startup.firstWorkflowTaskWaitMs.p90} · max ${f.startup.firstWorkflowTaskWaitMs.max}`);
-  add('status during start-up, ms', `${pct(f.startup.status)} · failed ${f.startup.status.failures} of ${f.startup.status.count + f.startup.status.failures} · from the server ${f.startup.status.fromServer}`);
+  add('status during start-up, ms', `${pct(f.startup.status)} · failed ${f.startup.status.failures} of ${f.startup.status.count + f.startup.status.failures} · from the server ${Object.values(f.startup.status.fromServer as Record<string, number>).reduce((a, b) => a + b, 0)}`);
+  for (const [why, n] of Object.entries(f.startup.status.fromServer)) add('  from the server', `${n} × ${why}`);
+  for (const [kind, n] of Object.entries(f.startup.status.errors)) add('  status failure', `${n} × ${kind}`);
   add('list during start-up, ms', `${pct(f.startup.list)} · ${f.startup.list.count} lists`);
   add('signal → visible, ms', `${pct(f.stream.signalToVisibleMs)} (${f.stream.changes} changes, ${f.stream.lost} lost)`);
   add('bare MSAL + Graph create, ms', pct(f.stream.bareCreateMs));

@@ -26,19 +26,23 @@ export type StatusAnswer =
   | { from: 'server'; view: ServerView; why: string };
 
 /** How long `wa-outlook status` lets the worker answer before it answers from the server. */
-export const STATUS_QUERY_TIMEOUT_MS = 800;
+export const STATUS_QUERY_TIMEOUT_MS = 500;
 
 /**
  * The status query, bounded. A query waits behind the workflow's pending tasks (seconds in a
- * fleet's start-up wave) and for ever without a worker; past the timeout the server's own view
- * answers instead, which needs no worker.
+ * fleet's start-up wave) and for ever without a worker; past the timeout, or if the query fails,
+ * the server's own view answers instead, which needs no worker.
  */
 export async function statusWithin(client: Client, customerId: string, queryTimeoutMs = STATUS_QUERY_TIMEOUT_MS): Promise<StatusAnswer> {
   try {
     return { from: 'worker', status: await client.connection.withDeadline(Date.now() + queryTimeoutMs, () => getStatus(client, customerId)) };
   } catch (err) {
-    if (!isGrpcDeadlineError(err)) throw err;
-    return { from: 'server', view: await serverView(client, customerId), why: `its worker did not answer within ${queryTimeoutMs} ms` };
+    if (err instanceof OpsError) throw err; // no such integration
+    // Also when the server refuses the query (e.g. its workflow task failed meanwhile): the view needs no worker.
+    const why = isGrpcDeadlineError(err)
+      ? `its worker did not answer within ${queryTimeoutMs} ms`
+      : `the status query failed: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`;
+    return { from: 'server', view: await serverView(client, customerId), why };
   }
 }
 
