@@ -1,4 +1,4 @@
-import { isGrpcDeadlineError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isGrpcCancelledError, isGrpcDeadlineError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { integrationWorkflowId } from '../workflows/messages';
 import { errorCodeKey, integrationStatusKey } from '../workflows/search-attributes';
@@ -40,8 +40,9 @@ export async function statusWithin(client: Client, customerId: string, queryTime
   } catch (err) {
     if (err instanceof OpsError) throw err; // no such integration
     // Also when the server refuses the query (e.g. its workflow task failed meanwhile): the view needs no worker.
-    // A reached deadline can also surface as CANCELLED ("Call cancelled", seen in CI): the clock decides.
-    const why = isGrpcDeadlineError(err) || Date.now() >= deadline
+    // At the deadline the server may reset the stream first: the client then sees CANCELLED ("Call
+    // cancelled", seen in CI), not DEADLINE_EXCEEDED. Nothing here cancels a call otherwise.
+    const why = isGrpcDeadlineError(err) || isGrpcCancelledError(err) || Date.now() >= deadline
       ? `its worker did not answer within ${queryTimeoutMs} ms`
       : `the status query failed: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`;
     return { from: 'server', view: await serverView(client, customerId), why };
