@@ -224,7 +224,7 @@ export async function reconcileIntegration(
     const unreadable = feed.skipped.flatMap((s) => (s.uid ? [s.uid] : []));
     // A feed dated after a signal has seen it: a booking it no longer lists was cancelled since
     // (its notice may have been lost), so that signal protects nothing any more.
-    const seenByFeed = (version: number) => feed.lastModified !== undefined && seconds(feedMadeAt) > seconds(version);
+    const seenByFeed = (version: number) => Number.isFinite(feedMadeAt) && seconds(feedMadeAt) > seconds(version);
     const signalled = (o: { sourceId: string; version: number }) => {
       const version = options.recentUpserts?.[o.sourceId.split('#')[0]];
       return version !== undefined && seconds(o.version) <= seconds(version) && !seenByFeed(version);

@@ -147,7 +147,7 @@ async function fetchAndParse(request: FeedRequest): Promise<FeedResult> {
   return {
     notModified: false,
     etag: response.headers.get('etag') ?? undefined,
-    lastModified: response.headers.get('last-modified') ?? undefined,
+    lastModified: response.headers.get('last-modified') || undefined, // an empty header dates nothing
     ...parsed,
   };
 }

@@ -29,8 +29,9 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     for (const f of feeds) await f.close();
     await world.close();
   });
-  const feed = async (text: string) => {
-    const f = await serveStaticFeed(text);
+  const tourFields = { title: 'Tour in vigna', allDay: false, start: { kind: 'dateTime', dateTime: '2027-05-01T10:00:00', timeZone: 'Europe/Rome' }, end: { kind: 'dateTime', dateTime: '2027-05-01T11:00:00', timeZone: 'Europe/Rome' } };
+  const feed = async (text: string, headers?: Record<string, string>) => {
+    const f = await serveStaticFeed(text, headers);
     feeds.push(f);
     return f.url;
   };
@@ -94,8 +95,7 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     const config = configFor({ customerId: 'oro-create', mailbox, feedUrl: await feed(calendar(vevent('bk-a', 'Degustazione'))) });
     await reconcileIntegration(config, null, { mode: 'full' }, world.deps());
     const signalledAt = Date.parse('2026-06-01T00:00:00Z');
-    const fields = { title: 'Tour in vigna', allDay: false, start: { kind: 'dateTime', dateTime: '2027-05-01T10:00:00', timeZone: 'Europe/Rome' }, end: { kind: 'dateTime', dateTime: '2027-05-01T11:00:00', timeZone: 'Europe/Rome' } };
-    await applyEventChanges(config, [parseNotification({ customerId: 'oro-create', eventId: 'bk-new', operation: 'upsert', version: signalledAt, event: fields })], world.deps());
+    await applyEventChanges(config, [parseNotification({ customerId: 'oro-create', eventId: 'bk-new', operation: 'upsert', version: signalledAt, event: tourFields })], world.deps());
     const lagging = await reconcileIntegration(config, null, { mode: 'full', recentUpserts: { 'bk-new': signalledAt } }, world.deps());
     assert.equal(lagging.summary.deleted, 0);
     assert.deepEqual(lagging.caughtUp, []);
@@ -107,6 +107,17 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
     // Without the record the lagging feed wins: the protection is the record, nothing else.
     const plain = await reconcileIntegration(config, null, { mode: 'full' }, world.deps());
     assert.equal(plain.summary.deleted, 1);
+  });
+
+  it('reads an empty Last-Modified header as none: it dates nothing, so a signalled create stays protected', async () => {
+    const mailbox = world.addMailbox('safety-empty-date');
+    const config = configFor({ customerId: 'oro-empty-date', mailbox, feedUrl: await feed(calendar(vevent('bk-a', 'Degustazione')), { 'last-modified': '' }) });
+    await reconcileIntegration(config, null, { mode: 'full' }, world.deps());
+    const signalledAt = Date.parse('2026-06-01T00:00:00Z');
+    await applyEventChanges(config, [parseNotification({ customerId: 'oro-empty-date', eventId: 'bk-new', operation: 'upsert', version: signalledAt, event: tourFields })], world.deps());
+    const lagging = await reconcileIntegration(config, null, { mode: 'full', recentUpserts: { 'bk-new': signalledAt } }, world.deps());
+    assert.equal(lagging.summary.deleted, 0, 'an empty date is not a feed made after the signal');
+    assert.deepEqual(lagging.caughtUp, []);
   });
 
   it('removes a booking a signal created once a feed made after that signal no longer lists it (cancelled, its notice lost)', async () => {

@@ -9,13 +9,13 @@ export interface StaticFeed {
   close(): Promise<void>;
 }
 
-export async function serveStaticFeed(text: string): Promise<StaticFeed> {
+export async function serveStaticFeed(text: string, headers: Record<string, string> = {}): Promise<StaticFeed> {
   const etag = `"${createHash('sha256').update(text).digest('hex').slice(0, 16)}"`;
   let requests = 0;
   const server = createServer((req, res) => {
     requests += 1;
     if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
-    res.writeHead(200, { etag, 'content-type': 'text/calendar; charset=utf-8' }).end(text);
+    res.writeHead(200, { etag, 'content-type': 'text/calendar; charset=utf-8', ...headers }).end(text);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
