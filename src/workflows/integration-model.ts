@@ -102,6 +102,8 @@ export class Integration {
   private uncheckedBytes = 0;
   /** Notifications taken by the check step in flight: still pending to whoever asks for status. */
   private inCheck = 0;
+  private configChangesTaken = 0;
+  private configChangesDone = 0;
   /** Unchecked notifications wait until then after a failed check. */
   private checkHeldUntil = 0;
   private fullResyncNeeded: boolean;
@@ -255,6 +257,25 @@ export class Integration {
     this.configUnchecked = false;
   }
 
+  /** A config change's place in line: changes apply in the order they arrived, whatever order their checks finish in. */
+  beginConfigChange(): number {
+    return this.configChangesTaken++;
+  }
+
+  /** Whether that change may apply now: the ones before it have, and the start config is checked. */
+  configChangeDue(turn: number): boolean {
+    return turn === this.configChangesDone && !this.configUnchecked;
+  }
+
+  endConfigChange(): void {
+    this.configChangesDone += 1;
+  }
+
+  /** The check could not run (no worker had time for it): the settings are checked again later; only a verdict ends the integration. */
+  configCheckFailed(now: number): void {
+    this.checkHeldUntil = now + PENDING_RETRY_MS;
+  }
+
   /** A validated patch (the check step's answer). */
   updateConfig(changes: ConfigChanges, now: number): IntegrationStatus {
     this.config = { ...this.config, ...changes, mapping: { ...this.config.mapping, ...changes.mapping } };
@@ -275,7 +296,9 @@ export class Integration {
   nextStep(now: number, handlersFinished: boolean, handOffSuggested: boolean): Step {
     if (this.stopRequested) return { kind: 'stop' };
     // Notifications are checked even while paused (queued changes stay visible), and before a hand-off.
-    if (this.configUnchecked) return { kind: 'check' };
+    if (this.configUnchecked) {
+      return now >= this.checkHeldUntil ? { kind: 'check' } : { kind: 'wait', until: this.checkHeldUntil, reason: 'check the settings again' };
+    }
     const checkAt = this.unchecked.length ? this.checkHeldUntil : Number.POSITIVE_INFINITY;
     if (now >= checkAt) return { kind: 'check' };
     if (handOffSuggested || this.steps >= MAX_STEPS_PER_RUN) {

@@ -78,6 +78,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   // What the UI and `wa-outlook list` show: search attributes and the current details, kept in step.
   let published = '';
   const publish = () => {
+    if (integration.needsConfigCheck) return; // nothing to show from settings not yet known to be valid
     const { customerId } = integration.config;
     const state = integration.state;
     const errorCode = integration.lastError?.code ?? '';
@@ -126,9 +127,13 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   setHandler(
     updateConfigUpdate,
     async (patch) => {
-      const changes = await checked(checkConfigPatch(patch));
-      // A change sent with the first task applies on top of the start config, once that is checked.
-      await condition(() => !integration.needsConfigCheck);
+      const turn = integration.beginConfigChange();
+      const verdict = await checked(checkConfigPatch(patch)).then((changes) => ({ changes }), (error: unknown) => ({ error }));
+      // In arrival order, and on top of the start config once that is checked (a change may come with the first task).
+      await condition(() => integration.configChangeDue(turn));
+      integration.endConfigChange();
+      if ('error' in verdict) throw verdict.error;
+      const { changes } = verdict;
       const status = integration.updateConfig(changes, Date.now());
       log.info('Integration config updated', { fields: Object.keys(changes) });
       return then(status);
@@ -152,7 +157,13 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
 
   const checkStep = async () => {
     if (integration.needsConfigCheck) {
-      integration.configChecked(await checked(checkConfig(integration.config)));
+      try {
+        integration.configChecked(await checked(checkConfig(integration.config)));
+      } catch (err) {
+        if (err instanceof ApplicationFailure) throw err; // the verdict: INVALID_CONFIG ends the integration
+        log.warn('Could not check the settings; trying again', { error: (err as Error).message });
+        integration.configCheckFailed(Date.now());
+      }
       return;
     }
     const raws = integration.beginCheck();

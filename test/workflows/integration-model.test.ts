@@ -194,6 +194,28 @@ describe('Integration model: the workflow\'s rules without a server', () => {
     assert.deepEqual(next.beginCheck().map((raw) => (raw as { eventId: string }).eventId), ['bk-1', 'bk-2']);
   });
 
+  it('tries the start config\'s check again when it could not run, instead of ending the integration', () => {
+    const integration = new Integration(config, undefined, T0);
+    assert.equal(integration.nextStep(T0, true, false).kind, 'check');
+    integration.configCheckFailed(T0); // e.g. the local activity timed out on a starved worker
+    assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'wait', until: T0 + MIN, reason: 'check the settings again' });
+    assert.equal(integration.nextStep(T0 + MIN, true, false).kind, 'check');
+    integration.stop();
+    assert.equal(integration.nextStep(T0, true, false).kind, 'stop', 'a stop is not held up by the check');
+  });
+
+  it('applies config changes in the order they arrived, whichever check finishes first, and only after the start config\'s', () => {
+    const integration = new Integration(config, undefined, T0);
+    const first = integration.beginConfigChange();
+    const second = integration.beginConfigChange();
+    assert.equal(integration.configChangeDue(first), false, 'the start config is not checked yet');
+    integration.configChecked(config);
+    assert.equal(integration.configChangeDue(second), false, 'the second waits for the first, even if its check finished first');
+    assert.equal(integration.configChangeDue(first), true);
+    integration.endConfigChange();
+    assert.equal(integration.configChangeDue(second), true);
+  });
+
   it('drops unchecked notifications beyond the queue\'s bound for a full reconcile from the feed', () => {
     const integration = settled();
     for (let i = 0; i <= MAX_PENDING_CHANGES; i += 1) integration.receive(upsert(`bk-${i}`, 1));

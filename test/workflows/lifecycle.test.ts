@@ -73,6 +73,18 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     );
   });
 
+  it('fails a workflow started around the ops layer with settings it cannot use, naming the field', async () => {
+    const customer = id('direct');
+    // As `temporal workflow start` could: no validation at the edge, and the feed URL is not even a string.
+    const handle = await client.workflow.start('integrationWorkflow', {
+      taskQueue, workflowId: integrationWorkflowId(customer), args: [{ config: { ...settings(customer), feedUrl: 42 } }],
+    });
+    await assert.rejects(handle.result(), (err: Error) => {
+      const cause = (err as { cause?: { type?: string; message?: string } }).cause;
+      return cause?.type === 'INVALID_CONFIG' && /config\.feedUrl/.test(cause.message ?? '');
+    });
+  });
+
   it('rejects mapping settings the sync could not use, before anything starts', async () => {
     await assert.rejects(
       startIntegration(client, taskQueue, settings(id('bad'), { timeZone: 'Europe/Roma', mapping: { subjectTemplate: '{guestName}' } })),
