@@ -60,7 +60,9 @@ export function formatStatus(s: IntegrationStatus, uiLink?: string): string {
 export function formatServerView(v: ServerView, why: string, uiLink?: string): string {
   const rows: [string, string][] = [
     ['customer', v.customerId],
-    ['state', `${v.state} (as last published; ${why})`],
+    ['state', v.execution === 'RUNNING'
+      ? `${v.state} (as last published; ${why})`
+      : `ended: ${v.execution} (last published state ${v.state}; ${why})`],
     ['last error', v.errorCode ?? '—'],
     ['run started', when(v.runStartedAt.toISOString())],
     ['history events', String(v.historyLength)],

@@ -12,6 +12,8 @@ import { getStatus, OpsError } from './integrations';
  */
 export interface ServerView {
   customerId: string;
+  /** The workflow execution's status: RUNNING, or how it ended (FAILED, TERMINATED, …). */
+  execution: string;
   state: string;
   errorCode?: string;
   runStartedAt: Date;
@@ -24,6 +26,8 @@ export interface ServerView {
 export type StatusAnswer =
   | { from: 'worker'; status: IntegrationStatus }
   | { from: 'server'; view: ServerView; why: string };
+
+const SERVER_VIEW_TIMEOUT_MS = 5_000;
 
 /** How long `wa-outlook status` lets the worker answer before it answers from the server. */
 export const STATUS_QUERY_TIMEOUT_MS = 500;
@@ -52,7 +56,7 @@ export async function statusWithin(client: Client, customerId: string, queryTime
 export async function serverView(client: Client, customerId: string): Promise<ServerView> {
   let described;
   try {
-    described = await client.workflow.getHandle(integrationWorkflowId(customerId)).describe();
+    described = await client.connection.withDeadline(Date.now() + SERVER_VIEW_TIMEOUT_MS, () => client.workflow.getHandle(integrationWorkflowId(customerId)).describe());
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new OpsError(`No running integration for customer "${customerId}" (workflow ${integrationWorkflowId(customerId)}).`);
     throw err;
@@ -62,6 +66,7 @@ export async function serverView(client: Client, customerId: string): Promise<Se
     t?.seconds == null ? undefined : new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
   return {
     customerId,
+    execution: described.status.name,
     state: attributes.get(integrationStatusKey) ?? 'unknown',
     errorCode: attributes.get(errorCodeKey) || undefined,
     runStartedAt: described.startTime,

@@ -29,6 +29,7 @@ describe('status when the worker cannot answer in time (real Temporal dev server
     if (answer.from !== 'server') return;
     assert.match(answer.why, /did not answer within 300 ms/, `after ${Date.now() - asked} ms`);
     assert.equal(answer.view.state, 'running', 'the search attribute set at start');
+    assert.equal(answer.view.execution, 'RUNNING');
     assert.ok(answer.view.workflowTaskWaitingSince, 'the first workflow task waits for a worker');
     assert.ok(answer.view.historyLength >= 2);
     const text = formatServerView(answer.view, answer.why);
