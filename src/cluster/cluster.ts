@@ -24,7 +24,8 @@ export interface Cluster {
   ui?: { url: string; process: ClusterProcess };
   workers: ClusterWorker[];
   namespace: string;
-  startWorker(): Promise<ClusterWorker>;
+  /** One more worker; `port` (else a free one) for its operations endpoint, another if that is taken. */
+  startWorker(options?: { port?: number }): Promise<ClusterWorker>;
   stop(): Promise<void>;
 }
 
@@ -72,22 +73,34 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       report(`Temporal UI      ${ui.url}/namespaces/${namespace}/workflows (pid ${process.pid})`);
     }
     const workers: ClusterWorker[] = [];
-    const startWorker = async (): Promise<ClusterWorker> => {
+    const startWorker = async (wanted: { port?: number } = {}): Promise<ClusterWorker> => {
       const n = workers.length + 1;
-      const port = await freePort();
-      const process_ = spawnProcess(`worker-${n}`, process.execPath, [WORKER_ENTRY], {
-        env: {
-          ...process.env, ...options.workerEnv,
-          TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: namespace, WA_METRICS_PORT: String(port),
-        },
-        logFile: options.workerLogsToFiles ? join(options.folder, 'workers', `worker-${n}.log`) : undefined,
-      });
-      const worker = { process: process_, opsUrl: `http://127.0.0.1:${port}` };
-      workers.push(worker);
-      started.push(process_);
-      await waitFor(process_, 'readiness (GET /readyz)', async () => (await fetch(`${worker.opsUrl}/readyz`)).ok, 120_000);
-      report(`Worker ${n}         pid ${process_.pid}, ${worker.opsUrl}/metrics, /healthz, /readyz`);
-      return worker;
+      // A port found free can be taken before the worker binds it (another process, an outgoing
+      // connection: seen when two test runs shared the machine), so a taken one means another try.
+      for (let attempt = 1; ; attempt++) {
+        const port = attempt === 1 && wanted.port !== undefined ? wanted.port : await freePort();
+        const process_ = spawnProcess(`worker-${n}`, process.execPath, [WORKER_ENTRY], {
+          env: {
+            ...process.env, ...options.workerEnv,
+            TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: namespace, WA_METRICS_PORT: String(port),
+          },
+          logFile: options.workerLogsToFiles ? join(options.folder, 'workers', `worker-${n}.log`) : undefined,
+        });
+        const worker = { process: process_, opsUrl: `http://127.0.0.1:${port}` };
+        try {
+          // Bounded: whatever else holds the port may accept and never answer.
+          const ready = async () => (await fetch(`${worker.opsUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })).ok;
+          await waitFor(process_, 'readiness (GET /readyz)', ready, 120_000);
+        } catch (err) {
+          await process_.stop();
+          if (attempt < 3 && /EADDRINUSE/.test((err as Error).message)) continue;
+          throw err;
+        }
+        workers.push(worker);
+        started.push(process_);
+        report(`Worker ${n}         pid ${process_.pid}, ${worker.opsUrl}/metrics, /healthz, /readyz`);
+        return worker;
+      }
     };
     for (let i = 0; i < (options.workers ?? 2); i++) await startWorker();
     return { tools, pg, server, ui, workers, namespace, startWorker, stop: stopAll };

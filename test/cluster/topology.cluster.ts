@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -184,6 +185,21 @@ describe('production topology: Temporal on PostgreSQL, two workers (npm run test
       assert.equal(description.status.name, 'RUNNING');
       await syncNow(client, customer);
       assert.deepEqual(calendarOf(world, customer), expectedCalendar(world));
+    }
+  });
+
+  it('starts a worker on another port when the one it was given is taken meanwhile', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '0.0.0.0', resolve));
+    const taken = (squatter.address() as AddressInfo).port;
+    try {
+      const worker = await cluster.startWorker({ port: taken });
+      assert.notEqual(new URL(worker.opsUrl).port, String(taken));
+      assert.equal((await fetch(`${worker.opsUrl}/readyz`)).status, 200);
+      await worker.process.stop();
+      cluster.workers.splice(cluster.workers.indexOf(worker), 1);
+    } finally {
+      squatter.close();
     }
   });
 
