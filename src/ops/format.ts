@@ -47,8 +47,7 @@ export function formatStatus(s: IntegrationStatus, uiLink?: string): string {
   if (s.lastError) rows.push(['last error', `${s.lastError.code}: ${s.lastError.message}`]);
   if (s.lastError?.advice) rows.push(['fix', s.lastError.advice]);
   if (uiLink) rows.push(['Temporal UI', uiLink]);
-  const width = Math.max(...rows.map(([k]) => k.length));
-  const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+  const lines = labelled(rows);
   if (s.lastSummary) lines.push('', formatSummary(s.lastSummary));
   for (const c of s.diagnosis?.checks.filter((check) => check.status !== 'pass') ?? []) {
     lines.push('', `[${c.status.toUpperCase()}] ${c.code}: ${c.evidence}`, `  fix: ${c.fix}`);
@@ -70,12 +69,17 @@ export function formatServerView(v: ServerView, why: string, uiLink?: string): s
     ...v.activities.map((a): [string, string] => ['activity', `${a.type}: ${a.state}, attempt ${a.attempt}${a.nextAttemptAt ? `, next attempt ${when(a.nextAttemptAt.toISOString())}` : ''}`]),
   ];
   if (uiLink) rows.push(['Temporal UI', uiLink]);
-  const width = Math.max(...rows.map(([k]) => k.length));
   return [
-    ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
+    ...labelled(rows),
     '',
     'Last sync, next run and pending changes come from the worker: ask again, or pass --wait <ms> to wait longer. A task waiting long with no worker polling means no worker runs for this task queue.',
   ].join('\n');
+}
+
+/** Label-value rows, the values aligned. */
+function labelled(rows: [string, string][]): string[] {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
 }
 
 export function formatListing(listings: IntegrationListing[], options: { details?: boolean } = {}): string {

@@ -49,7 +49,7 @@ function handleFor(client: Client, customerId: string): WorkflowHandle<typeof in
 }
 
 /** Turns "workflow not found" and failed updates into answers an operator understands. */
-async function onIntegration<T>(customerId: string, action: () => Promise<T>): Promise<T> {
+export async function onIntegration<T>(customerId: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (err) {

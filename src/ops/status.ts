@@ -1,9 +1,9 @@
-import { isGrpcCancelledError, isGrpcDeadlineError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isGrpcCancelledError, isGrpcDeadlineError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { integrationWorkflowId } from '../workflows/messages';
 import { errorCodeKey, integrationStatusKey } from '../workflows/search-attributes';
 import type { IntegrationStatus } from '../workflows/status';
-import { getStatus, OpsError } from './integrations';
+import { getStatus, onIntegration, OpsError } from './integrations';
 
 /**
  * Where an integration stands as the Temporal server knows it, without its worker: the state and
@@ -54,13 +54,8 @@ export async function statusWithin(client: Client, customerId: string, queryTime
 }
 
 export async function serverView(client: Client, customerId: string): Promise<ServerView> {
-  let described;
-  try {
-    described = await client.connection.withDeadline(Date.now() + SERVER_VIEW_TIMEOUT_MS, () => client.workflow.getHandle(integrationWorkflowId(customerId)).describe());
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new OpsError(`No running integration for customer "${customerId}" (workflow ${integrationWorkflowId(customerId)}).`);
-    throw err;
-  }
+  const described = await onIntegration(customerId, () => client.connection.withDeadline(
+    Date.now() + SERVER_VIEW_TIMEOUT_MS, () => client.workflow.getHandle(integrationWorkflowId(customerId)).describe()));
   const { raw, typedSearchAttributes: attributes } = described;
   const time = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
     t?.seconds == null ? undefined : new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));

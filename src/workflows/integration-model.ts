@@ -175,16 +175,15 @@ export class Integration {
   /** The verdicts, in the order received: valid changes join the ledger; invalid ones are counted, reported and dropped, never harmful. */
   checked(verdicts: CheckedChange[], now: number): void {
     this.inCheck = 0;
+    const ours = this.config.customerId;
     for (const verdict of verdicts) {
-      const change = 'change' in verdict ? verdict.change : undefined;
       const rejected = 'rejected' in verdict ? verdict.rejected
-        : change!.customerId !== this.config.customerId
-          ? `eventChanged.customerId: "${change!.customerId}" is not this integration's customer ("${this.config.customerId}"); send it to wa-outlook/${change!.customerId}`
-          : undefined;
+        : verdict.change.customerId === ours ? undefined
+          : `eventChanged.customerId: "${verdict.change.customerId}" is not this integration's customer ("${ours}"); send it to wa-outlook/${verdict.change.customerId}`;
       if (rejected !== undefined) {
         this.rejectedSignals += 1;
         this.lastRejectedSignal = `${new Date(now).toISOString()} ${rejected}`;
-      } else if (this.ledger.offer(change!) === 'overflow') {
+      } else if ('change' in verdict && this.ledger.offer(verdict.change) === 'overflow') {
         this.needFullResync();
       }
     }
