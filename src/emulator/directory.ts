@@ -2,7 +2,7 @@ import { createHash, randomUUID, X509Certificate, type KeyObject } from 'node:cr
 import { Mailbox } from './graph/mailbox';
 import {
   AccessPolicySetup, AppSetup, CalendarPermissionSetup, CertificateSetup, RBAC_CALENDAR_ROLES, RbacAssignmentSetup, RbacCalendarRole, SecretSetup,
-  TenantSetup, UserSetup,
+  SignInAudience, TenantSetup, UserSetup,
 } from './types';
 
 export interface Tenant { id: string; domain: string }
@@ -14,11 +14,20 @@ export interface StoredCertificate {
   /** base64url of the DER's SHA-256 / SHA-1, as the assertion's x5t#S256 / x5t headers carry them. */
   x5tS256: string; x5t: string;
 }
+/**
+ * An app as one tenant sees it: its service principal there, with the roles granted in that
+ * tenant. In its home tenant it is also the registration (objectId, credentials, redirect URIs);
+ * in a tenant that consented to a multi-tenant app it is a service principal only, sharing the
+ * registration's credentials (they live on the application object in the home tenant).
+ */
 export interface App {
   tenantId: string; clientId: string; displayName: string;
+  /** The tenant holding the application object (the registration). */
+  homeTenantId: string;
   /** The application object's id (Graph `id`), distinct from clientId (`appId`) and the service principal. */
   objectId: string; servicePrincipalId: string;
   secrets: StoredSecret[]; certificates: StoredCertificate[]; roles: string[]; delegatedScopes: string[];
+  signInAudience: SignInAudience; redirectUris: string[]; requiredRoles: string[];
 }
 export interface User {
   tenantId: string; id: string; userPrincipalName: string; displayName: string;
@@ -72,14 +81,46 @@ export class Directory {
     if (!Array.isArray(setup.secrets)) throw new Error('addApp: secrets must be an array of { value, expiresAt?, displayName? }');
     const addedAt = new Date();
     const app: App = {
-      tenantId: tenant.id, clientId: lower(setup.clientId), displayName: setup.displayName ?? 'Emulated app',
+      tenantId: tenant.id, homeTenantId: tenant.id, clientId: lower(setup.clientId), displayName: setup.displayName ?? 'Emulated app',
       objectId: randomUUID(), servicePrincipalId: randomUUID(),
       secrets: setup.secrets.map((s) => ({ ...s, keyId: randomUUID(), addedAt })),
       certificates: (setup.certificates ?? []).map(storeCertificate), roles: [...(setup.roles ?? [])],
       delegatedScopes: [...(setup.delegatedScopes ?? [])],
+      signInAudience: setup.signInAudience ?? 'AzureADMyOrg', redirectUris: [...(setup.redirectUris ?? [])],
+      requiredRoles: [...(setup.requiredRoles ?? setup.roles ?? [])],
     };
+    const registered = this.registration(app.clientId);
+    if (registered && registered.tenantId !== tenant.id) {
+      throw new Error(`addApp: clientId ${setup.clientId} is registered in tenant ${registered.tenantId}; a client id names one app registration (use signInAudience 'AzureADMultipleOrgs' and grantAdminConsent to use it in another tenant)`);
+    }
     this.apps.set(appKey(app), app);
     return app;
+  }
+
+  /** The app registration (application object) with this client id, in whichever tenant holds it. */
+  registration(clientId: string): App | undefined {
+    return [...this.apps.values()].find((a) => a.clientId === lower(clientId) && a.tenantId === a.homeTenantId);
+  }
+
+  /**
+   * Admin consent in `tenantId`: the app's service principal there (created on first consent) is
+   * granted the registration's required application permissions. Callers check that the app may be
+   * used from that tenant (signInAudience).
+   */
+  grantAdminConsent(tenantId: string, clientId: string): App {
+    const tenant = this.requireTenant(tenantId, 'grantAdminConsent');
+    const registration = this.registration(clientId);
+    if (!registration) throw new Error(`grantAdminConsent: no app registration has clientId ${clientId}; call addApp first`);
+    const existing = this.findApp(tenant.id, registration.clientId);
+    if (existing) {
+      existing.roles = [...new Set([...existing.roles, ...registration.requiredRoles])];
+      return existing;
+    }
+    const principal: App = {
+      ...registration, tenantId: tenant.id, servicePrincipalId: randomUUID(), roles: [...registration.requiredRoles], delegatedScopes: [],
+    };
+    this.apps.set(appKey(principal), principal);
+    return principal;
   }
 
   /** Uploads another certificate to an app (certificate rotation). */

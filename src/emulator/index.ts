@@ -32,6 +32,11 @@ export interface MicrosoftEmulator {
 
   addTenant(setup: TenantSetup): void;
   addApp(setup: AppSetup): void;
+  /**
+   * What an administrator's Accept on the admin-consent page does: the app's service principal in
+   * this tenant, granted the registration's requiredRoles. Browsers use GET /{tenant}/v2.0/adminconsent.
+   */
+  grantAdminConsent(tenantId: string, clientId: string): void;
   /** Uploads another certificate to an existing app (rotation). */
   addCertificate(tenantId: string, clientId: string, setup: CertificateSetup): void;
   addUser(setup: UserSetup): { id: string; userPrincipalName: string };
@@ -113,6 +118,7 @@ function createFacade(ctx: EmulatorContext, caPem: string, close: () => Promise<
     close,
     addTenant: (setup) => void directory.addTenant(setup),
     addApp: (setup) => void directory.addApp(setup),
+    grantAdminConsent: (tenantId, clientId) => void directory.grantAdminConsent(tenantId, clientId),
     addCertificate: (tenantId, clientId, setup) => directory.addCertificate(tenantId, clientId, setup),
     addUser: (setup) => {
       const user = directory.addUser(setup);

@@ -23,7 +23,22 @@ export interface AppSetup {
   /** Delegated permissions only: never appear in an app-only token (models "wrong permission type"). */
   delegatedScopes?: string[];
   displayName?: string;
+  /**
+   * Who may use the app (the registration's "Supported account types"): AzureADMyOrg (default, its
+   * own tenant only) or AzureADMultipleOrgs (any organization whose admin consents).
+   * https://learn.microsoft.com/entra/identity-platform/supported-accounts-validation
+   */
+  signInAudience?: SignInAudience;
+  /** Web redirect URIs (Authentication > Web): where the admin-consent endpoint may send the admin back. */
+  redirectUris?: string[];
+  /**
+   * The application permissions the registration asks for (API permissions), which admin consent
+   * grants in the consenting tenant; default: `roles`.
+   */
+  requiredRoles?: string[];
 }
+
+export type SignInAudience = 'AzureADMyOrg' | 'AzureADMultipleOrgs';
 
 export interface UserSetup {
   tenantId: string;

@@ -20,7 +20,10 @@ const schemas = {
       certificate: z.string().min(1), displayName: z.string().optional(), startDateTime: date.optional(), endDateTime: date.optional(),
     })).optional(),
     roles: z.array(z.string()).optional(), delegatedScopes: z.array(z.string()).optional(),
+    signInAudience: z.enum(['AzureADMyOrg', 'AzureADMultipleOrgs']).optional(), redirectUris: z.array(z.url()).optional(),
+    requiredRoles: z.array(z.string()).optional(),
   }),
+  consent: z.object({ tenantId: z.string().min(1), clientId: z.string().min(1) }),
   user: z.object({
     tenantId: z.string().min(1), id: z.string().optional(), userPrincipalName: z.string().min(3),
     displayName: z.string().optional(), mailbox: z.boolean().optional(), licensed: z.boolean().optional(),
@@ -59,6 +62,10 @@ export function adminRouter(emulator: MicrosoftEmulator): express.Router {
 
   router.post('/tenants', (req, res) => ok(res, emulator.addTenant(schemas.tenant.parse(req.body)), 201));
   router.post('/apps', (req, res) => ok(res, emulator.addApp(schemas.app.parse(req.body)), 201));
+  router.post('/admin-consents', (req, res) => {
+    const { tenantId, clientId } = schemas.consent.parse(req.body);
+    ok(res, emulator.grantAdminConsent(tenantId, clientId), 201);
+  });
   router.post('/users', (req, res) => ok(res, emulator.addUser(schemas.user.parse(req.body)), 201));
   router.put('/access-policies', (req, res) => ok(res, emulator.setAccessPolicy(schemas.policy.parse(req.body))));
   router.post('/rbac-assignments', (req, res) => ok(res, emulator.addRbacAssignment(schemas.rbac.parse(req.body)), 201));

@@ -2,12 +2,13 @@ import express, { Request, Response } from 'express';
 import { EmulatorContext } from '../context';
 import { delay, retryAfterHeader } from '../faults';
 import { FaultSpec } from '../types';
+import { adminConsentRouter } from './admin-consent';
 import { entraErrorBody, EntraError } from './errors';
 import { drawTokenLifetime, issueToken } from './token';
 
 /**
  * The Entra endpoints MSAL uses with a custom authority (graph-facts §2.2): OpenID configuration,
- * instance discovery, JWKS and the v2.0 token endpoint.
+ * instance discovery, JWKS and the v2.0 token endpoint; and the admin-consent endpoint a browser visits.
  * https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#fetch-the-openid-configuration-document
  */
 export function entraRouter(ctx: EmulatorContext): express.Router {
@@ -61,6 +62,7 @@ export function entraRouter(ctx: EmulatorContext): express.Router {
       lifetimeSeconds: drawTokenLifetime(ctx.tokenLifetime),
     })));
 
+  router.use(adminConsentRouter(ctx));
   return router;
 }
 

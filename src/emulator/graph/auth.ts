@@ -91,6 +91,7 @@ export function authorizeApplicationRead(directory: Directory, principal: Princi
   const accepted = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
   if (!principal.roles.some((r) => accepted.includes(r))) throw insufficientPrivileges();
   const app = directory.findApp(principal.app.tenantId, appId);
-  if (!app) throw resourceNotFound(appId);
+  // A consented multi-tenant app has only a service principal here; its application object is in its home tenant.
+  if (!app || app.homeTenantId !== app.tenantId) throw resourceNotFound(appId);
   return app;
 }
