@@ -28,6 +28,8 @@ export interface ActivityDeps {
   /** Feed size cap and parse budget (WA_FEED_MAX_BYTES, WA_FEED_PARSE_BUDGET_MS); defaults when absent. */
   feed?: FeedLimits;
   metrics?: MetricsRecorder;
+  /** WineAround's multi-tenant app (WA_APP_CLIENT_ID), so that diagnosis reads a missing app as missing consent. */
+  multiTenantAppId?: string;
 }
 
 /** Graph asks for waits of seconds to minutes; never let one Retry-After park an integration for long. */
@@ -129,7 +131,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async diagnose(input: { config: IntegrationConfig }): Promise<DiagnosisReport> {
-      return diagnoseSetup(input.config, { secrets: deps.secrets, endpoints: deps.endpoints, tokens });
+      return diagnoseSetup(input.config, { secrets: deps.secrets, endpoints: deps.endpoints, tokens, multiTenantAppId: deps.multiTenantAppId });
     },
   };
 }

@@ -76,6 +76,7 @@ export function registerDiagnoseCommand(program: Command): void {
         secrets: new FileAndEnvSecretStore(config.secretsFile),
         endpoints,
         tokens: new TokenProvider(endpoints),
+        multiTenantAppId: config.onboarding?.appClientId,
       });
       console.log(o.json ? renderJson(report) : renderReport(report, { lang: o.lang }));
       if (!report.ok) process.exitCode = 2;

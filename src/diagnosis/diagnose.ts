@@ -36,6 +36,10 @@ export interface DiagnosisDeps {
   secrets: SecretStore;
   endpoints: MicrosoftEndpoints;
   tokens: TokenProvider;
+  /** WineAround's multi-tenant app (WA_APP_CLIENT_ID): for it, an unknown app means consent not granted in the tenant. */
+  multiTenantAppId?: string;
+  /** Called with each check as it ends (the onboarding page shows them live). */
+  onCheck?: (result: CheckResult) => void;
 }
 
 const CALENDAR_ROLE = 'Calendars.ReadWrite';
@@ -47,7 +51,7 @@ class Findings {
   private readonly results = new Map<CheckId, CheckResult>();
   private blocker?: CheckId;
 
-  constructor(private readonly target: DiagnosisTargetSummary) {}
+  constructor(private readonly target: DiagnosisTargetSummary, private readonly onCheck?: (result: CheckResult) => void) {}
 
   pass(check: CheckId, evidence: string): void {
     this.add(check, 'pass', 'OK', evidence);
@@ -76,7 +80,9 @@ class Findings {
 
   private add(check: CheckId, status: CheckStatus, code: string, evidence: string, blockedBy?: CheckId): void {
     const fix = status === 'pass' ? '' : fixFor(code, 'en', this.target);
-    this.results.set(check, { check, status, code, evidence, fix, ...(blockedBy && { blockedBy }) });
+    const result: CheckResult = { check, status, code, evidence, fix, ...(blockedBy && { blockedBy }) };
+    this.results.set(check, result);
+    this.onCheck?.(result);
   }
 }
 
@@ -88,7 +94,7 @@ export async function diagnoseSetup(config: DiagnosisTarget, deps: DiagnosisDeps
     mailbox: config.mailbox,
     ...(config.feedUrl && { feed: redactUrl(config.feedUrl) }),
   };
-  const findings = new Findings(target);
+  const findings = new Findings(target, deps.onCheck);
   await checkMicrosoft(config, deps, findings);
   await checkFeed(config, findings);
   const checks = findings.all();
@@ -109,7 +115,10 @@ async function checkMicrosoft(config: DiagnosisTarget, deps: DiagnosisDeps, f: F
   const { claims } = token;
   const client = createGraphClient({ graphBaseUrl: deps.endpoints.graphBaseUrl, getAccessToken: async () => token.value });
 
-  if (credential.kind === 'certificate') {
+  if (config.clientId === deps.multiTenantAppId && credential.kind === 'secret') {
+    // WineAround's own secret: its registration lives in WineAround's tenant, not in the customer's.
+    f.pass('client-secret', 'The token endpoint accepted WineAround\'s own app credential (admin consent path); WineAround renews it, the customer has nothing to do.');
+  } else if (credential.kind === 'certificate') {
     // The certificate itself says when it expires: no directory role needed to read it.
     const expiry = certificateExpiry(credential.notAfter, new Date());
     const accepted = `The token endpoint accepted the ${describeCredential(credential)}.`;
@@ -173,7 +182,12 @@ async function acquireToken(config: DiagnosisTarget, credential: ClientCredentia
     switch (e.code) {
       case 'APP_NOT_FOUND':
         f.pass('tenant', 'The token endpoint knows the tenant: it looked for the app in it.');
-        f.fail('app', e.code, e.message);
+        if (config.clientId === deps.multiTenantAppId) {
+          f.fail('app', 'CONSENT_NOT_GRANTED',
+            `${e.message} WineAround's multi-tenant app has no service principal in this tenant: admin consent was not granted, was revoked, or has not reached the token endpoint yet.`);
+        } else {
+          f.fail('app', e.code, e.message);
+        }
         break;
       case 'INVALID_SECRET':
       case 'SECRET_EXPIRED':

@@ -30,6 +30,8 @@ export const CHECK_TITLES: Record<CheckId, Record<Lang, string>> = {
 
 /** Fixes for codes the sync itself never raises (English); the others come from ADVICE. */
 const FIXES_EN: Record<string, string> = {
+  CONSENT_NOT_GRANTED:
+    'WineAround\'s app is not (yet) consented in this tenant. Open the onboarding link from WineAround again and choose "Connect Outlook", signed in as a Global Administrator or Privileged Role Administrator, then Accept. If you accepted minutes ago, Microsoft may still be propagating it: check again in a few minutes. If the app was removed under Entra admin center > Enterprise applications, consent again the same way.',
   SECRET_STORE_UNREADABLE:
     'The worker\'s secret store could not be read. Check that WA_SECRETS_FILE names a readable JSON file of the form {"<ref>": "<secret value>"}.',
   SECRET_EXPIRING:
@@ -55,6 +57,8 @@ const FIXES_EN: Record<string, string> = {
 };
 
 const FIXES_IT: Record<string, string> = {
+  CONSENT_NOT_GRANTED:
+    'L\'app di WineAround non ha (ancora) il consenso in questo tenant. Aprire di nuovo il link di attivazione ricevuto da WineAround e scegliere "Collega Outlook", con un account Amministratore globale (Global Administrator) o Amministratore ruolo con privilegi (Privileged Role Administrator), poi Accetta (Accept). Se il consenso è stato dato pochi minuti fa, Microsoft potrebbe non averlo ancora propagato: ripetere la verifica tra qualche minuto. Se l\'app è stata rimossa in Interfaccia di amministrazione di Microsoft Entra > Applicazioni aziendali (Enterprise applications), dare di nuovo il consenso allo stesso modo.',
   SECRET_REF_UNKNOWN:
     'Il worker non ha un segreto con questo riferimento. Aggiungerlo all\'archivio dei segreti del worker (WA_SECRETS_FILE o WA_SECRET_<REF>), oppure correggere --secret-ref con "wa-outlook update-config".',
   SECRET_STORE_UNREADABLE:

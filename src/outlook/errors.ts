@@ -71,6 +71,8 @@ const TOKEN_ERROR_CODES: Record<string, string> = {
   '90002': 'TENANT_NOT_FOUND',
   '900023': 'TENANT_NOT_FOUND',
   '700016': 'APP_NOT_FOUND',
+  // A multi-tenant app whose service principal is missing in the tenant (no consent yet, or removed).
+  '7000229': 'APP_NOT_FOUND',
   '7000215': 'INVALID_SECRET',
   '7000222': 'SECRET_EXPIRED',
   '7000218': 'SECRET_MISSING',

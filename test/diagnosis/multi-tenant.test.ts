@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../src/emulator';
+import { diagnoseSetup, type DiagnosisTarget } from '../../src/diagnosis/diagnose';
+import type { CheckResult } from '../../src/diagnosis/report';
+import { fixFor } from '../../src/diagnosis/texts';
+import { trustCertificateAuthority } from '../../src/net/trust';
+import { classifyTokenError } from '../../src/outlook/errors';
+import { TokenProvider } from '../../src/outlook/token';
+import { MemorySecretStore } from '../../src/secrets/store';
+
+/**
+ * The admin-consent path (docs/setup.md, Path A): WineAround's multi-tenant app, its credential held
+ * by WineAround, the customer's tenant as authority. Before consent the token endpoint does not know
+ * the app in the tenant; the diagnosis must say "consent not granted", not "wrong client id".
+ */
+const HOME = 'e1e1e1e1-0000-4000-8000-000000000001';
+const CUSTOMER_TENANT = 'e2e2e2e2-0000-4000-8000-000000000002';
+const APP = 'e3e3e3e3-0000-4000-8000-000000000003';
+const SECRET = 'winearound-own-app-secret-value';
+const MAILBOX = 'calendario@cantinaverdi.onmicrosoft.com';
+
+describe('diagnosis: WineAround\'s multi-tenant app (admin consent)', () => {
+  let emu: MicrosoftEmulator;
+  const secrets = new MemorySecretStore().set('winearound-app', SECRET);
+  const target: DiagnosisTarget = { customerId: 'cantina-verdi', tenantId: CUSTOMER_TENANT, clientId: APP, secretRef: 'winearound-app', mailbox: MAILBOX };
+
+  before(async () => {
+    emu = await startMicrosoftEmulator();
+    trustCertificateAuthority(emu.caPem);
+    emu.addTenant({ id: HOME, domain: 'winearound.onmicrosoft.com' });
+    emu.addTenant({ id: CUSTOMER_TENANT, domain: 'cantinaverdi.onmicrosoft.com' });
+    emu.addApp({
+      tenantId: HOME, clientId: APP, displayName: 'WineAround Outlook sync', secrets: [{ value: SECRET }], roles: [],
+      signInAudience: 'AzureADMultipleOrgs', redirectUris: ['http://localhost/onboarding/callback'], requiredRoles: ['Calendars.ReadWrite'],
+    });
+    emu.addUser({ tenantId: CUSTOMER_TENANT, userPrincipalName: MAILBOX });
+    emu.setCalendarPermissions(MAILBOX, [{ emailAddress: { name: 'Staff', address: 'staff@cantinaverdi.onmicrosoft.com' }, role: 'read' }]);
+  });
+  after(() => emu?.close());
+
+  const diagnose = (multiTenantAppId?: string) => {
+    const endpoints = { authorityHost: emu.baseUrl, graphBaseUrl: emu.baseUrl };
+    const seen: CheckResult[] = [];
+    return diagnoseSetup(target, { secrets, endpoints, tokens: new TokenProvider(endpoints), multiTenantAppId, onCheck: (c) => seen.push(c) })
+      .then((report) => ({ report, seen }));
+  };
+  const flagged = (checks: CheckResult[]) => checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `${c.check}:${c.code}`);
+
+  it('names consent not granted, with its fix in both languages, before the admin accepts', async () => {
+    const { report, seen } = await diagnose(APP);
+    assert.deepEqual(flagged(report.checks), ['app:CONSENT_NOT_GRANTED']);
+    const app = report.checks.find((c) => c.check === 'app')!;
+    assert.match(app.evidence, /AADSTS700016/);
+    assert.match(app.fix, /Connect Outlook/);
+    assert.match(fixFor('CONSENT_NOT_GRANTED', 'it'), /Collega Outlook/);
+    // Each check was reported as it ended, every one of them.
+    assert.deepEqual(seen.map((c) => c.check).sort(), report.checks.map((c) => c.check).sort());
+  });
+
+  it('reads the same answer as an unknown app for a client id that is not the multi-tenant app', async () => {
+    const { report } = await diagnose(undefined);
+    assert.deepEqual(flagged(report.checks), ['app:APP_NOT_FOUND']);
+  });
+
+  it('passes every Microsoft check once the admin consented, and leaves the shared credential to WineAround', async () => {
+    emu.grantAdminConsent(CUSTOMER_TENANT, APP);
+    const { report } = await diagnose(APP);
+    assert.deepEqual(flagged(report.checks), []);
+    assert.equal(report.ok, true);
+    assert.match(report.checks.find((c) => c.check === 'client-secret')!.evidence, /WineAround's own app credential/);
+    assert.match(report.checks.find((c) => c.check === 'permission')!.evidence, /Calendars\.ReadWrite/);
+  });
+
+  it('reads AADSTS7000229 (no service principal in the tenant) as an app the tenant does not know', () => {
+    const e = classifyTokenError({ errorCode: 'invalid_client', errorNo: '7000229', errorMessage: 'AADSTS7000229: The client application is missing service principal in the tenant.' });
+    assert.equal(e.code, 'APP_NOT_FOUND');
+    assert.equal(e.transient, false);
+  });
+});
