@@ -6,6 +6,8 @@ import type { Client } from '@temporalio/client';
 import { loadConfig } from './config';
 import { withTemporalClient } from './temporal/connection';
 import { registerDiagnoseCommand } from './diagnosis/cli';
+import { DEFAULT_LINK_TTL_MS, onboardingLink } from './onboarding/link';
+import { Sealer } from './onboarding/seal';
 import {
   addStatuses,
   countIntegrations,
@@ -223,6 +225,22 @@ export function buildCli(): Command {
       const body = JSON.parse(readFileSync(o.file === '-' ? 0 : o.file, 'utf8')) as Record<string, unknown>;
       const change = await withClient((c, q) => notifyEventChanged(c, q, { ...body, customerId: customer }));
       console.log(`Sent ${change.operation} of ${change.eventId} (version ${change.version}) to ${customer}.`);
+    });
+
+  program.command('onboarding-link <customer>')
+    .description('a signed, expiring link for the customer\'s IT admin: "Connect Outlook" by admin consent (docs/setup.md, Path A)')
+    .requiredOption('--feed <url>', 'the customer\'s WineAround iCal feed URL')
+    .option('--expires <duration>', 'how long the link is valid (default 7d, at most 30d)', duration)
+    .addOption(new Option('--lang <lang>', 'language of the pages (default: the admin\'s browser)').choices(['en', 'it']))
+    .option('--json', 'machine-readable output')
+    .action((customer: string, o: { feed: string; expires?: number; lang?: 'en' | 'it'; json?: boolean }) => {
+      const { onboarding } = loadConfig();
+      if (!onboarding) throw new OpsError('Onboarding by admin consent is not configured: set WA_PUBLIC_URL, WA_ONBOARDING_SECRET, WA_APP_CLIENT_ID and WA_APP_SECRET_REF (README.md#configuration).');
+      const link = onboardingLink(new Sealer(onboarding.secret), onboarding.publicUrl, {
+        customerId: customer, feedUrl: o.feed, lang: o.lang, ttlMs: o.expires ?? DEFAULT_LINK_TTL_MS,
+      });
+      print(Boolean(o.json), { customerId: customer, url: link.url, expiresAt: link.expiresAt.toISOString() },
+        () => `Send this link to the IT admin of ${customer} (valid until ${link.expiresAt.toISOString()}):\n${link.url}`);
     });
 
   registerDiagnoseCommand(program);

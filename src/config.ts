@@ -63,6 +63,11 @@ const envVariables = z.object({
   WA_FEED_MAX_BYTES: z.coerce.number().int().min(1024, 'must be at least 1024 bytes').default(32 * 1024 * 1024),
   WA_FEED_PARSE_BUDGET_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(240_000, 'must stay under the reconcile activity\'s 5-minute limit (at most 240000)').default(120_000),
   WA_FEED_PARSE_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  WA_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s):// address where customers reach this service, e.g. https://sync.winearound.com' })
+    .transform((u) => u.replace(/\/+$/, '')).optional(),
+  WA_ONBOARDING_SECRET: z.string().min(32, 'must be at least 32 characters, e.g. from: openssl rand -hex 32').optional(),
+  WA_APP_CLIENT_ID: z.uuid('must be the Application (client) ID of WineAround\'s multi-tenant app, a GUID').optional(),
+  WA_APP_SECRET_REF: z.string().min(1).optional(),
   WA_METRICS_PORT: port.optional(),
   WA_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0, 'must be 0 (no cache) or more').optional(),
   WA_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2, 'must be at least 2').optional(),
@@ -78,7 +83,22 @@ const envSchema = envVariables
     path: ['TEMPORAL_TLS_KEY'],
     message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS client certificate and its key)',
   })
-  .superRefine(checkPayloadProtection);
+  .superRefine(checkPayloadProtection)
+  .superRefine(checkOnboarding);
+
+const ONBOARDING_VARIABLES = ['WA_PUBLIC_URL', 'WA_ONBOARDING_SECRET', 'WA_APP_CLIENT_ID', 'WA_APP_SECRET_REF'] as const;
+
+/** Onboarding by admin consent needs all four, and the public server (WA_WEBHOOK_PORT) that serves its pages. */
+function checkOnboarding(e: Env, ctx: z.RefinementCtx): void {
+  const set = ONBOARDING_VARIABLES.filter((name) => e[name] !== undefined);
+  if (set.length === 0) return;
+  for (const name of ONBOARDING_VARIABLES.filter((n) => e[n] === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [name], message: `is required with ${set.join(', ')}: onboarding by admin consent needs ${ONBOARDING_VARIABLES.join(', ')} (docs/setup.md, Path A)` });
+  }
+  if (e.WA_WEBHOOK_PORT === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['WA_WEBHOOK_PORT'], message: 'is required with onboarding: the onboarding pages are served by the public server on this port' });
+  }
+}
 
 /**
  * Fail closed: a Temporal server of its own (TEMPORAL_ADDRESS) stores every booking and guest name
@@ -171,6 +191,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     microsoft: { authorityHost: e.MS_AUTHORITY_HOST, graphBaseUrl: e.MS_GRAPH_BASE_URL, extraCaFile: e.WA_EXTRA_CA_FILE },
     secretsFile: e.WA_SECRETS_FILE,
     webhook: { port: e.WA_WEBHOOK_PORT, secret: e.WA_WEBHOOK_SECRET },
+    /** Onboarding by admin consent ("Connect Outlook"); undefined unless all four variables are set. */
+    onboarding: e.WA_PUBLIC_URL && e.WA_ONBOARDING_SECRET && e.WA_APP_CLIENT_ID && e.WA_APP_SECRET_REF
+      ? { publicUrl: e.WA_PUBLIC_URL, secret: e.WA_ONBOARDING_SECRET, appClientId: e.WA_APP_CLIENT_ID, appSecretRef: e.WA_APP_SECRET_REF }
+      : undefined,
     feed: { maxBytes: e.WA_FEED_MAX_BYTES, parseBudgetMs: e.WA_FEED_PARSE_BUDGET_MS, parseThreads: e.WA_FEED_PARSE_THREADS },
     /** GET /metrics, /healthz, /readyz on this port (0: any free one); unset: not served. */
     metricsPort: e.WA_METRICS_PORT,

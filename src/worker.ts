@@ -14,6 +14,9 @@ import { connectClient, connectWorker } from './temporal/connection';
 import { startCodecServer } from './temporal/codec-server';
 import { freePort, startDevServer, type DevServer } from './temporal/dev-server';
 import { dataConverterFor, PAYLOAD_ENCRYPTION_OFF } from './temporal/encryption';
+import { createOnboardingRouter } from './onboarding/router';
+import { Sealer } from './onboarding/seal';
+import { TokenProvider } from './outlook/token';
 import { startWebhookServer } from './webhook/server';
 import { closeParsePool, configureParsePool } from './winearound/parse-pool';
 import { logWorkerStats } from './worker-stats';
@@ -28,6 +31,8 @@ export interface Service {
   address: string;
   uiUrl?: string;
   webhookUrl?: string;
+  /** The onboarding pages' public address, when onboarding by admin consent is configured. */
+  onboardingUrl?: string;
   /** The operations endpoint (GET /metrics, /healthz, /readyz) when WA_METRICS_PORT is set. */
   opsUrl?: string;
   /** Resolves when the worker has shut down (SIGINT/SIGTERM, or shutdown()). */
@@ -85,7 +90,7 @@ export async function startService(
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundle,
-      activities: createActivities({ secrets, endpoints: config.microsoft, feed: config.feed, metrics }),
+      activities: createActivities({ secrets, endpoints: config.microsoft, feed: config.feed, metrics, multiTenantAppId: config.onboarding?.appClientId }),
       dataConverter,
       // In-flight Graph calls get time to finish before activities are cancelled.
       shutdownGraceTime: '20 seconds',
@@ -106,11 +111,19 @@ export async function startService(
       opsUrl = `http://127.0.0.1:${(opsServer.address() as { port: number }).port}`;
     }
     let webhookUrl: string | undefined;
-    if (config.webhook.port !== undefined && config.webhook.secret) {
+    let onboardingUrl: string | undefined;
+    if (config.webhook.port !== undefined && (config.webhook.secret || config.onboarding)) {
       const client = await connectClient(config.temporal, address);
-      webhook = await startWebhookServer({ client, taskQueue: config.temporal.taskQueue, secret: config.webhook.secret, port: config.webhook.port, logger });
+      const onboarding = config.onboarding && createOnboardingRouter({
+        client, taskQueue: config.temporal.taskQueue, sealer: new Sealer(config.onboarding.secret), publicUrl: config.onboarding.publicUrl,
+        authorityHost: config.microsoft.authorityHost, appClientId: config.onboarding.appClientId, appSecretRef: config.onboarding.appSecretRef,
+        diagnosis: { secrets, endpoints: config.microsoft, tokens: new TokenProvider(config.microsoft), multiTenantAppId: config.onboarding.appClientId },
+        logger,
+      });
+      webhook = await startWebhookServer({ client, taskQueue: config.temporal.taskQueue, secret: config.webhook.secret, onboarding, port: config.webhook.port, logger });
       const { port } = webhook.address() as { port: number };
-      webhookUrl = `http://127.0.0.1:${port}/webhooks/winearound`;
+      if (config.webhook.secret) webhookUrl = `http://127.0.0.1:${port}/webhooks/winearound`;
+      if (config.onboarding) onboardingUrl = `${config.onboarding.publicUrl}/onboarding (listening on 127.0.0.1:${port})`;
     }
     const stopStats = config.statsIntervalMs ? logWorkerStats(worker, logger, config.statsIntervalMs) : undefined;
     const done = worker.run().finally(async () => {
@@ -120,7 +133,7 @@ export async function startService(
       await closeParsePool();
       await devServer?.stop();
     });
-    return { address, uiUrl: devServer?.uiUrl, webhookUrl, opsUrl, done, shutdown: async () => { worker.shutdown(); await done; } };
+    return { address, uiUrl: devServer?.uiUrl, webhookUrl, onboardingUrl, opsUrl, done, shutdown: async () => { worker.shutdown(); await done; } };
   } catch (err) {
     webhook?.close();
     codecServer?.close();
@@ -159,6 +172,7 @@ async function main(): Promise<void> {
   logger.info({ temporal: service.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ops: service.opsUrl }, 'Worker running');
   if (service.uiUrl) console.log(`Temporal UI: ${service.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
   if (service.webhookUrl) console.log(`WineAround webhook: POST ${service.webhookUrl}`);
+  if (service.onboardingUrl) console.log(`Onboarding ("Connect Outlook"): ${service.onboardingUrl}`);
   await service.done;
   logger.info('Worker stopped');
 }

@@ -43,18 +43,21 @@ function postgresBinDir(): string | undefined {
 export function obtainPostgres(): string {
   const found = process.env.WA_POSTGRES_BIN ?? postgresBinDir();
   if (found) return found;
-  if (!onPath('apt-get') || process.getuid?.() !== 0) {
-    throw new Error('PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin. Install them (Debian: apt-get install postgresql) or set WA_POSTGRES_BIN to the folder holding initdb and postgres.');
-  }
-  log('Installing PostgreSQL with apt-get (first time only)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'postgresql']]) {
-    const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.status}).`);
-  }
+  aptInstall('postgresql', 'PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin. Install them (Debian: apt-get install postgresql) or set WA_POSTGRES_BIN to the folder holding initdb and postgres.');
   const installed = postgresBinDir();
   if (!installed) throw new Error('apt-get installed postgresql but no /usr/lib/postgresql/*/bin/initdb appeared.');
   return installed;
+}
+
+/** Installs a Debian package with apt-get when running as root (as CI does); else throws `otherwise`. */
+export function aptInstall(debianPackage: string, otherwise: string): void {
+  if (!onPath('apt-get') || process.getuid?.() !== 0) throw new Error(otherwise);
+  log(`Installing ${debianPackage} with apt-get (first time only)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update'], ['install', '-y', '--no-install-recommends', debianPackage]]) {
+    const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.status}).`);
+  }
 }
 
 /** The module's folder in Go's module cache (downloaded if needed), for files that are not binaries. */

@@ -18,16 +18,21 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from './signature';
 export interface WebhookOptions {
   client: Client;
   taskQueue: string;
-  secret: string;
+  /** Unset: no webhook route (the server then only carries the onboarding pages). */
+  secret?: string;
+  /** The onboarding pages ("Connect Outlook", src/onboarding), mounted at /onboarding. */
+  onboarding?: express.Router;
   port: number;
   host?: string;
   logger: pino.Logger;
 }
 
-export function createWebhookApp({ client, taskQueue, secret, logger }: Omit<WebhookOptions, 'port' | 'host'>): express.Express {
+export function createWebhookApp({ client, taskQueue, secret, onboarding, logger }: Omit<WebhookOptions, 'port' | 'host'>): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
+  if (onboarding) app.use('/onboarding', onboarding);
+  if (secret === undefined) return app;
   const contract = JSON.stringify(webhookOpenApiDocument());
   app.get(OPENAPI_PATH, (_req, res) => { res.type('application/json').send(contract); });
   // Any content type: the signature covers the bytes, whatever the sender labelled them.

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config';
+import { OpsError } from '../../src/ops/integrations';
+import { onboardingLink, type LinkPayload } from '../../src/onboarding/link';
+import { SealError, Sealer } from '../../src/onboarding/seal';
+
+const SECRET = 'x'.repeat(16) + '0123456789abcdef';
+const FEED = 'https://bookings.winearound.test/feeds/cantina-rossi.ics?token=feed-token-123';
+
+function reason(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof SealError, `expected a SealError, got ${String(err)}`);
+    return err.reason;
+  }
+  assert.fail('expected the value to be refused');
+}
+
+describe('onboarding: sealed links, state and session', () => {
+  it('opens what it sealed, and hides the payload (the feed URL and its token)', () => {
+    const sealer = new Sealer(SECRET);
+    const token = sealer.seal<LinkPayload>('link', { c: 'cantina-rossi', f: FEED }, 60_000);
+    assert.match(token, /^[\w-]+$/);
+    assert.doesNotMatch(Buffer.from(token, 'base64url').toString('latin1'), /cantina|token=|winearound/);
+    assert.deepEqual(sealer.open('link', token), { c: 'cantina-rossi', f: FEED });
+  });
+
+  it('refuses a value changed in any byte, cut short, or empty', () => {
+    const sealer = new Sealer(SECRET);
+    const token = sealer.seal('link', { c: 'a', f: FEED }, 60_000);
+    const bytes = Buffer.from(token, 'base64url');
+    for (const at of [0, 12, bytes.length >> 1, bytes.length - 1]) {
+      const changed = Buffer.from(bytes);
+      changed[at] ^= 0x01;
+      assert.equal(reason(() => sealer.open('link', changed.toString('base64url'))), 'invalid', `byte ${at}`);
+    }
+    assert.equal(reason(() => sealer.open('link', token.slice(0, -4))), 'invalid');
+    assert.equal(reason(() => sealer.open('link', '')), 'invalid');
+    assert.equal(reason(() => sealer.open('link', undefined)), 'invalid');
+  });
+
+  it('never opens a value sealed for another purpose or with another secret', () => {
+    const sealer = new Sealer(SECRET);
+    const state = sealer.seal('state', { k: 'x', n: 'y' }, 60_000);
+    assert.equal(reason(() => sealer.open('link', state)), 'invalid');
+    assert.equal(reason(() => sealer.open('session', state)), 'invalid');
+    assert.equal(reason(() => new Sealer(`${SECRET}-other`).open('state', state)), 'invalid');
+  });
+
+  it('refuses a value after its time, as expired', () => {
+    let now = Date.parse('2026-12-01T10:00:00Z');
+    const sealer = new Sealer(SECRET, () => now);
+    const token = sealer.seal('link', { c: 'a', f: FEED }, 7 * 86_400_000);
+    now += 7 * 86_400_000 - 1;
+    assert.deepEqual(sealer.open('link', token), { c: 'a', f: FEED });
+    now += 1;
+    assert.equal(reason(() => sealer.open('link', token)), 'expired');
+  });
+
+  it('makes a link under the public URL, and refuses a bad customer id, feed or lifetime naming the field', () => {
+    const sealer = new Sealer(SECRET);
+    const link = onboardingLink(sealer, 'https://sync.winearound.test', { customerId: 'cantina-rossi', feedUrl: FEED, lang: 'it', ttlMs: 86_400_000 });
+    const token = link.url.replace('https://sync.winearound.test/onboarding/l/', '');
+    assert.deepEqual(sealer.open('link', token), { c: 'cantina-rossi', f: FEED, l: 'it' });
+    assert.throws(() => onboardingLink(sealer, 'https://x.test', { customerId: 'Cantina Rossi!', feedUrl: FEED, ttlMs: 60_000 }), (e: Error) => e instanceof OpsError && /link\.customerId/.test(e.message));
+    assert.throws(() => onboardingLink(sealer, 'https://x.test', { customerId: 'a', feedUrl: 'ftp://x/feed', ttlMs: 60_000 }), /link\.feedUrl/);
+    assert.throws(() => onboardingLink(sealer, 'https://x.test', { customerId: 'a', feedUrl: FEED, ttlMs: 90 * 86_400_000 }), /link\.ttlMs: must be at most 30 days/);
+  });
+});
+
+describe('config: onboarding by admin consent', () => {
+  const onboarding = {
+    WA_PUBLIC_URL: 'https://sync.winearound.test/', WA_ONBOARDING_SECRET: SECRET,
+    WA_APP_CLIENT_ID: '0f0e0d0c-0b0a-4909-8807-060504030201', WA_APP_SECRET_REF: 'winearound-app', WA_WEBHOOK_PORT: '8080',
+  };
+  const env = (extra: Record<string, string | undefined>) => ({ WA_DATA_DIR: '/tmp/wa-onboarding-config-test', WA_PAYLOAD_ENCRYPTION: 'off', ...extra });
+
+  it('is off unless configured, and reads all four variables when set', () => {
+    assert.equal(loadConfig(env({})).onboarding, undefined);
+    assert.deepEqual(loadConfig(env(onboarding)).onboarding, {
+      publicUrl: 'https://sync.winearound.test', secret: SECRET, appClientId: onboarding.WA_APP_CLIENT_ID, appSecretRef: 'winearound-app',
+    });
+  });
+
+  it('names each missing variable, a short secret, a client id that is not a GUID and a missing public server port', () => {
+    assert.throws(() => loadConfig(env({ WA_PUBLIC_URL: 'https://sync.winearound.test' })), (e: Error) =>
+      /WA_ONBOARDING_SECRET: is required with WA_PUBLIC_URL/.test(e.message) && /WA_APP_CLIENT_ID: is required/.test(e.message)
+      && /WA_APP_SECRET_REF: is required/.test(e.message) && /WA_WEBHOOK_PORT: is required with onboarding/.test(e.message));
+    assert.throws(() => loadConfig(env({ ...onboarding, WA_ONBOARDING_SECRET: 'short' })), /WA_ONBOARDING_SECRET: must be at least 32 characters/);
+    assert.throws(() => loadConfig(env({ ...onboarding, WA_APP_CLIENT_ID: 'winearound' })), /WA_APP_CLIENT_ID: must be the Application \(client\) ID/);
+    assert.throws(() => loadConfig(env({ ...onboarding, WA_PUBLIC_URL: 'sync.winearound.test' })), /WA_PUBLIC_URL: must be the http\(s\):\/\/ address/);
+  });
+});
