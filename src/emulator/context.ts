@@ -3,6 +3,7 @@ import { Directory } from './directory';
 import { createSigningKey, SigningKey } from './entra/signing-key';
 import { FaultInjector } from './faults';
 import { Latency } from './latency';
+import { AuthorizationCodes } from './entra/sign-in';
 import { DEFAULT_TOKEN_LIFETIME, type TokenLifetime } from './entra/token';
 import { Throttle } from './throttle';
 
@@ -14,6 +15,7 @@ export class EmulatorContext {
   readonly faults = new FaultInjector();
   readonly throttle = new Throttle();
   readonly latency = new Latency();
+  readonly authCodes = new AuthorizationCodes();
   tokenLifetime: TokenLifetime = { ...DEFAULT_TOKEN_LIFETIME };
   baseUrl = '';
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ConfidentialClientApplication, CryptoProvider } from '@azure/msal-node';
 import jwt from 'jsonwebtoken';
 import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../src/emulator';
 import { trustCertificateAuthority } from '../../src/net/trust';
@@ -101,5 +102,62 @@ describe('emulator: admin consent for a multi-tenant app', () => {
     const res = await fetch(consentUrl('organizations', { ...base, scope: 'Calendars.ReadWrite' }), { redirect: 'manual' });
     assert.equal(res.status, 302);
     assert.equal(new URL(res.headers.get('location')!).searchParams.get('error'), 'invalid_request');
+  });
+
+  describe('the OpenID Connect sign-in that follows (authorization code + PKCE)', () => {
+    const signIn = (params: Record<string, string>, cookie?: string) =>
+      fetch(`${emu.baseUrl}/organizations/oauth2/v2.0/authorize?${new URLSearchParams({
+        client_id: MULTI, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid profile', state: 'st-9', ...params,
+      }).toString()}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    const pkce = () => new CryptoProvider().generatePkceCodes();
+    const multiApp = () => new ConfidentialClientApplication({
+      auth: { clientId: MULTI, clientSecret: SECRET, authority: `${emu.baseUrl}/organizations`, knownAuthorities: [emu.authorityHost] },
+    });
+
+    it('answers prompt=none without a session with login_required, and shows its sign-in form otherwise', async () => {
+      const silent = await signIn({ prompt: 'none' });
+      assert.equal(silent.status, 302);
+      const back = new URL(silent.headers.get('location')!);
+      assert.equal(back.searchParams.get('error'), 'login_required');
+      assert.match(back.searchParams.get('error_description')!, /^AADSTS50058: /);
+      const form = await signIn({});
+      assert.equal(form.status, 200);
+      assert.match(await form.text(), /login_tenant/);
+    });
+
+    it('signs in the admin that consented, with no prompt, and the code redeems once for an id_token naming their tenant', async () => {
+      const accepted = await decide('organizations', { decision: 'accept', login_tenant: 'cantinarossi.onmicrosoft.com' });
+      const session = accepted.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      assert.match(session, /emu_estsauth=/);
+      const { verifier, challenge } = await pkce();
+      const answer = await signIn({ code_challenge: challenge, code_challenge_method: 'S256' }, session);
+      assert.equal(answer.status, 302);
+      const back = new URL(answer.headers.get('location')!);
+      assert.equal(back.searchParams.get('state'), 'st-9');
+      const code = back.searchParams.get('code')!;
+
+      const result = await multiApp().acquireTokenByCode({ code, scopes: ['openid'], redirectUri: CALLBACK, codeVerifier: verifier });
+      const claims = result.idTokenClaims as { tid: string; aud: string; preferred_username: string };
+      assert.equal(claims.tid, CUSTOMER);
+      assert.equal(claims.aud, MULTI);
+      assert.equal(claims.preferred_username, 'admin@cantinarossi.onmicrosoft.com');
+      const again = await rejection<Error>(multiApp().acquireTokenByCode({ code, scopes: ['openid'], redirectUri: CALLBACK, codeVerifier: verifier }));
+      assert.match(again.message, /AADSTS70008/);
+    });
+
+    it('refuses a code with the wrong PKCE verifier, and a sign-in in a tenant without consent', async () => {
+      const accepted = await decide('organizations', { decision: 'accept', login_tenant: 'cantinarossi.onmicrosoft.com' });
+      const session = accepted.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const { challenge } = await pkce();
+      const code = new URL((await signIn({ code_challenge: challenge, code_challenge_method: 'S256' }, session)).headers.get('location')!).searchParams.get('code')!;
+      const wrong = await rejection<Error>(multiApp().acquireTokenByCode({ code, scopes: ['openid'], redirectUri: CALLBACK, codeVerifier: (await pkce()).verifier }));
+      assert.match(wrong.message, /AADSTS501481/);
+
+      const stranger = await fetch(`${emu.baseUrl}/organizations/oauth2/v2.0/authorize`, {
+        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: MULTI, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid', state: 's', login_tenant: 'other.onmicrosoft.com' }).toString(),
+      });
+      assert.equal(new URL(stranger.headers.get('location')!).searchParams.get('error'), 'consent_required');
+    });
   });
 });

@@ -18,7 +18,8 @@ const DOCS = 'Review the documentation at https://learn.microsoft.com/entra/iden
 
 const invalidClient = (aadsts: number, description: string) => new EntraError(401, 'invalid_client', aadsts, description);
 
-export interface AssertionContext { tenant: Tenant; app: App; baseUrl: string; clientId: string }
+/** `segment`: the token endpoint's tenant segment when it names no tenant (organizations), also accepted as audience. */
+export interface AssertionContext { tenant: Tenant; app: App; baseUrl: string; clientId: string; segment?: string }
 
 export function checkClientAssertion(assertionType: string | undefined, assertion: string, ctx: AssertionContext): void {
   if (assertionType !== JWT_BEARER) {
@@ -58,9 +59,9 @@ export function checkClientAssertion(assertionType: string | undefined, assertio
 }
 
 /** The tenant's token endpoints (v2.0 and v1), by id or domain: MSAL uses the one from the OpenID configuration. */
-function acceptedAudiences({ tenant, baseUrl }: AssertionContext): Set<string> {
+function acceptedAudiences({ tenant, baseUrl, segment: extra }: AssertionContext): Set<string> {
   const audiences = new Set<string>();
-  for (const segment of [tenant.id, tenant.domain]) {
+  for (const segment of [tenant.id, tenant.domain, ...(extra ? [extra] : [])]) {
     for (const path of ['oauth2/v2.0/token', 'oauth2/token']) audiences.add(`${baseUrl}/${segment}/${path}`.toLowerCase());
   }
   return audiences;

@@ -4,11 +4,12 @@ import { delay, retryAfterHeader } from '../faults';
 import { FaultSpec } from '../types';
 import { adminConsentRouter } from './admin-consent';
 import { entraErrorBody, EntraError } from './errors';
+import { redeemCode, signInRouter } from './sign-in';
 import { drawTokenLifetime, issueToken } from './token';
 
 /**
  * The Entra endpoints MSAL uses with a custom authority (graph-facts §2.2): OpenID configuration,
- * instance discovery, JWKS and the v2.0 token endpoint; and the admin-consent endpoint a browser visits.
+ * instance discovery, JWKS and the v2.0 token endpoint; and the admin-consent and authorize endpoints a browser visits.
  * https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#fetch-the-openid-configuration-document
  */
 export function entraRouter(ctx: EmulatorContext): express.Router {
@@ -53,16 +54,21 @@ export function entraRouter(ctx: EmulatorContext): express.Router {
 
   router.get('/:tenant/discovery/v2.0/keys', entraEndpoint(ctx, 'jwks', false, () => ctx.signingKey.jwks));
 
-  router.post('/:tenant/oauth2/v2.0/token', urlencoded, entraEndpoint(ctx, 'token', true, (req) =>
-    issueToken(ctx.directory, ctx.signingKey, {
+  router.post('/:tenant/oauth2/v2.0/token', urlencoded, entraEndpoint(ctx, 'token', true, (req) => {
+    const request = {
       tenant: String(req.params.tenant),
       form: (req.body ?? {}) as Record<string, string>,
       authorization: req.headers.authorization,
       baseUrl: ctx.baseUrl,
       lifetimeSeconds: drawTokenLifetime(ctx.tokenLifetime),
-    })));
+    };
+    return request.form.grant_type === 'authorization_code'
+      ? redeemCode(ctx.directory, ctx.signingKey, ctx.authCodes, request)
+      : issueToken(ctx.directory, ctx.signingKey, request);
+  }));
 
   router.use(adminConsentRouter(ctx));
+  router.use(signInRouter(ctx));
   return router;
 }
 

@@ -63,6 +63,24 @@ export function issueToken(directory: Directory, key: SigningKey, request: Token
   };
 }
 
+/**
+ * The client's own credential, for grants where the tenant segment may be `organizations` (the
+ * authorization code): checked against the app's registration. Returns the client id.
+ */
+export function checkClientCredential(directory: Directory, request: TokenRequest): string {
+  const { clientId, clientSecret } = clientCredentials(request);
+  if (!clientId) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+  const app = directory.registration(clientId);
+  const home = app && directory.findTenant(app.homeTenantId);
+  if (!app || !home) {
+    throw new EntraError(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${request.tenant}'.`);
+  }
+  const { client_assertion: assertion, client_assertion_type: assertionType } = request.form;
+  if (assertion) checkClientAssertion(assertionType, assertion, { tenant: home, app, baseUrl: request.baseUrl, clientId: clientId.toLowerCase(), segment: request.tenant });
+  else checkSecret(app, clientSecret);
+  return app.clientId;
+}
+
 /** client_secret in the body, or HTTP Basic (RFC 6749 §2.3.1: form-urlencoded id and secret). */
 function clientCredentials(request: TokenRequest): { clientId?: string; clientSecret?: string } {
   const basic = /^Basic\s+(.+)$/i.exec(request.authorization ?? '');
