@@ -116,9 +116,8 @@ export async function startService(
       const client = await connectClient(config.temporal, address);
       const onboarding = config.onboarding && createOnboardingRouter({
         client, taskQueue: config.temporal.taskQueue, sealer: new Sealer(config.onboarding.secret), publicUrl: config.onboarding.publicUrl,
-        authorityHost: config.microsoft.authorityHost, appClientId: config.onboarding.appClientId, appSecretRef: config.onboarding.appSecretRef,
-        diagnosis: { secrets, endpoints: config.microsoft, tokens: new TokenProvider(config.microsoft), multiTenantAppId: config.onboarding.appClientId },
-        logger,
+        appClientId: config.onboarding.appClientId, appSecretRef: config.onboarding.appSecretRef,
+        endpoints: config.microsoft, secrets, tokens: new TokenProvider(config.microsoft), logger,
       });
       webhook = await startWebhookServer({ client, taskQueue: config.temporal.taskQueue, secret: config.webhook.secret, onboarding, port: config.webhook.port, logger });
       const { port } = webhook.address() as { port: number };

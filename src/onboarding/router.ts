@@ -7,17 +7,21 @@ import { diagnoseSetup, type DiagnosisDeps, type DiagnosisTarget } from '../diag
 import type { Lang } from '../diagnosis/texts';
 import { OpsError, startIntegration } from '../ops/integrations';
 import { serverView, statusWithin } from '../ops/status';
-import { GRAPH_SCOPE } from '../outlook/token';
+import type { MicrosoftEndpoints } from '../outlook/endpoints';
+import { GRAPH_SCOPE, type TokenProvider } from '../outlook/token';
+import type { SecretStore } from '../secrets/store';
 import { integrationConfigSchema } from '../sync/integration-config';
 import { ONBOARDING_PATH, type LinkPayload } from './link';
 import { checkItem, html, page, PROGRESS_SCRIPT, raw, STYLE, T } from './pages';
 import { SealError, type Sealer } from './seal';
+import { AdminSignIn } from './sign-in';
 
 /**
  * "Connect Outlook": the signed link → Entra's admin-consent endpoint → the callback → the calendar
- * mailbox → the setup check, live → the integration. The consent `state` is sealed and bound to a
- * one-time cookie of the browser that left (no CSRF, no replay). Entra's `tenant` answer is only a
- * claim (Microsoft's docs say not to trust it): the setup check then proves a token for that tenant.
+ * sign-in that proves the tenant → the calendar mailbox → the setup check, live → the integration.
+ * Each `state` is sealed and bound to a one-time cookie of the browser that left (no CSRF, no
+ * replay). Entra's `tenant` answer is only a claim (Microsoft's docs say not to trust it): the
+ * admin's id_token must name the same tenant before anything else happens.
  */
 
 export interface OnboardingOptions {
@@ -26,19 +30,26 @@ export interface OnboardingOptions {
   sealer: Sealer;
   /** Where the browser reaches this service (WA_PUBLIC_URL); the callback is registered under it. */
   publicUrl: string;
-  authorityHost: string;
   /** WineAround's multi-tenant app and the name of its credential in the worker's secret store. */
   appClientId: string;
   appSecretRef: string;
-  diagnosis: DiagnosisDeps;
+  endpoints: MicrosoftEndpoints;
+  secrets: SecretStore;
+  tokens: TokenProvider;
   logger: pino.Logger;
 }
 
 interface StatePayload {
+  /** Which trip to Microsoft this answers. */
+  s: 'consent' | 'sign-in';
   /** The link token, to retry from and to read the customer from. */
   k: string;
-  /** One-time value, also in the browser's consent cookie. */
+  /** One-time value, also in the browser's cookie. */
   n: string;
+  l: Lang;
+  /** Sign-in: the tenant that consented, and the PKCE verifier. */
+  t?: string;
+  v?: string;
 }
 
 interface SessionPayload extends LinkPayload {
@@ -59,7 +70,9 @@ const STREAM_MARK = raw('<!--stream-->');
 export const CALLBACK_PATH = `${ONBOARDING_PATH}/callback`;
 
 export function createOnboardingRouter(options: OnboardingOptions): express.Router {
-  const { sealer, publicUrl, logger } = options;
+  const { sealer, publicUrl, logger, endpoints, secrets, appClientId, appSecretRef } = options;
+  const diagnosis: DiagnosisDeps = { secrets, endpoints, tokens: options.tokens, multiTenantAppId: appClientId };
+  const signIn = new AdminSignIn({ endpoints, appClientId, appSecretRef, secrets });
   const router = express.Router();
   const secure = publicUrl.startsWith('https:');
   const cookie = (sameSite: 'lax' | 'strict', maxAge: number): CookieOptions => ({ httpOnly: true, secure, sameSite, path: ONBOARDING_PATH, maxAge });
@@ -114,26 +127,32 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
   router.get('/l/:token/connect', (req, res) => {
     const link = opened<LinkPayload>(req, res, 'link', req.params.token);
     if (!link) return;
-    const nonce = randomBytes(24).toString('base64url');
-    const state = sealer.seal<StatePayload & { l: Lang }>('state', { k: req.params.token, n: nonce, l: langOf(req, link.l) }, CONSENT_TTL_MS);
+    const state = leave(res, { s: 'consent', k: req.params.token, l: langOf(req, link.l) });
     // `organizations`: the admin's own tenant, whichever it is (Entra's docs advise against `common` here).
-    const consent = new URL(`${options.authorityHost}/organizations/v2.0/adminconsent`);
+    const consent = new URL(`${endpoints.authorityHost}/organizations/v2.0/adminconsent`);
     consent.search = new URLSearchParams({ client_id: options.appClientId, scope: GRAPH_SCOPE, redirect_uri: redirectUri, state }).toString();
-    res.cookie(CONSENT_COOKIE, nonce, cookie('lax', CONSENT_TTL_MS));
     logger.info({ customerId: link.c }, 'Onboarding: sent to admin consent');
     res.redirect(302, consent.toString());
   });
 
-  router.get('/callback', (req, res) => {
+  /** Each trip to Microsoft: a fresh one-time value in the cookie and in the sealed state. */
+  const leave = (res: Response, payload: Omit<StatePayload, 'n'>): string => {
+    const nonce = randomBytes(24).toString('base64url');
+    res.cookie(CONSENT_COOKIE, nonce, cookie('lax', CONSENT_TTL_MS));
+    return sealer.seal<StatePayload>('state', { ...payload, n: nonce }, CONSENT_TTL_MS);
+  };
+
+  /** Entra's answers to both trips come here: admin consent, then the sign-in that proves the tenant. */
+  router.get('/callback', async (req, res) => {
     const query = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined);
-    const state = opened<StatePayload & { l: Lang }>(req, res, 'state', query('state'));
+    const state = opened<StatePayload>(req, res, 'state', query('state'));
     if (!state) return;
     const lang = langOf(req, state.l);
     const t = T[lang];
     const sent = req.cookies?.[CONSENT_COOKIE] as string | undefined;
     res.clearCookie(CONSENT_COOKIE, { path: ONBOARDING_PATH });
     if (!sent || !sameText(sent, state.n)) {
-      logger.warn('Onboarding: consent answer without its browser cookie (replayed, or another browser)');
+      logger.warn('Onboarding: an answer from Microsoft without its browser cookie (replayed, or another browser)');
       res.status(400).send(page(lang, t.replayTitle, html`<p>${t.replay}</p>`));
       return;
     }
@@ -144,17 +163,37 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
     if (error) {
       const said = `${error}${query('error_subcode') ? ` (${query('error_subcode')})` : ''}: ${(query('error_description') ?? '').slice(0, 300)}`;
       const notAdmin = /AADSTS90094|AADSTS90099/.test(said);
-      logger.info({ customerId: link.c, error, code: /AADSTS\d+/.exec(said)?.[0] }, 'Onboarding: admin consent refused');
+      logger.info({ customerId: link.c, step: state.s, error, code: /AADSTS\d+/.exec(said)?.[0] }, 'Onboarding: Microsoft answered with an error');
       res.send(page(lang, notAdmin ? t.notAdminTitle : t.refusedTitle, html`<p>${notAdmin ? t.notAdmin : t.refused}</p>
 <p class="evidence">${t.microsaid}: <code>${said}</code></p>${retry}`));
       return;
     }
-    const tenant = query('tenant');
-    if (query('admin_consent') !== 'True' || !tenant || !GUID.test(tenant)) {
-      res.status(400).send(page(lang, t.invalidTitle, html`<p>${t.invalid}</p>`));
+    if (state.s === 'consent') {
+      const tenant = query('tenant');
+      if (query('admin_consent') !== 'True' || !tenant || !GUID.test(tenant)) {
+        res.status(400).send(page(lang, t.invalidTitle, html`<p>${t.invalid}</p>`));
+        return;
+      }
+      logger.info({ customerId: link.c, tenantId: tenant }, 'Onboarding: admin consent granted; confirming the tenant by sign-in');
+      const to = await signIn.start(redirectUri, (v) => leave(res, { s: 'sign-in', k: state.k, l: lang, t: tenant, v }));
+      res.redirect(302, to);
       return;
     }
-    logger.info({ customerId: link.c, tenantId: tenant }, 'Onboarding: admin consent granted');
+    let signedIn: { tenantId: string; username?: string };
+    try {
+      signedIn = await signIn.tenantOf(query('code') ?? '', state.v ?? '', redirectUri);
+    } catch (err) {
+      logger.warn({ customerId: link.c, code: /AADSTS\d+/.exec(String((err as Error)?.message))?.[0] ?? (err as Error)?.name }, 'Onboarding: the sign-in could not be redeemed');
+      res.status(400).send(page(lang, t.refusedTitle, html`<p>${t.signInFailed}</p>${retry}`));
+      return;
+    }
+    if (signedIn.tenantId.toLowerCase() !== state.t?.toLowerCase()) {
+      logger.warn({ customerId: link.c, consented: state.t, signedIn: signedIn.tenantId }, 'Onboarding: the admin signed in to another tenant than the one that consented');
+      res.status(403).send(page(lang, t.otherTenantTitle, html`<p>${t.otherTenant}</p>${retry}`));
+      return;
+    }
+    const tenant = signedIn.tenantId;
+    logger.info({ customerId: link.c, tenantId: tenant }, 'Onboarding: tenant confirmed');
     res.cookie(SESSION_COOKIE, sealer.seal<SessionPayload>('session', { ...link, k: state.k, t: tenant }, SESSION_TTL_MS), cookie('strict', SESSION_TTL_MS));
     res.send(page(lang, t.mailboxTitle, html`<p>${t.consented(tenant)}</p>${mailboxForm(lang)}`));
   });
@@ -176,7 +215,7 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
 <ol class="checks" id="checks" aria-live="polite">${STREAM_MARK}</ol>${STREAM_MARK}`).split(STREAM_MARK.value);
     res.type('html').write(head);
     const target: DiagnosisTarget = parsed.data;
-    const report = await diagnoseSetup(target, { ...options.diagnosis, onCheck: (check) => res.write(checkItem(check, lang, target).value) });
+    const report = await diagnoseSetup(target, { ...diagnosis, onCheck: (check) => res.write(checkItem(check, lang, target).value) });
     res.write(between);
     if (!report.ok) {
       res.end(html`<p class="error" role="alert">${t.failed}</p>${mailboxForm(lang, mailbox, undefined, t.checkAgain)}`.value + end);

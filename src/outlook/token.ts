@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { ConfidentialClientApplication, LogLevel, type INetworkModule } from '@azure/msal-node';
 import type { ClientCredential } from '../secrets/credential';
 import { noMetrics, type TokenMetrics } from '../metrics/recorder';
 import { knownAuthoritiesFor, type MicrosoftEndpoints } from './endpoints';
@@ -58,22 +58,30 @@ export class TokenProvider {
     let client = this.clients.get(key);
     if (!client) {
       const network = new RetryAfterAwareNetwork();
-      const app = new ConfidentialClientApplication({
-        auth: {
-          clientId,
-          // A certificate signs a client assertion (PS256, x5t#S256 header, x5c chain): Microsoft's recommended credential.
-          ...(credential.kind === 'secret'
-            ? { clientSecret: credential.secret }
-            : { clientCertificate: { thumbprintSha256: credential.thumbprintSha256, privateKey: credential.privateKey, x5c: credential.certificateChain } }),
-          authority: `${this.endpoints.authorityHost}/${tenantId}`,
-          knownAuthorities: knownAuthoritiesFor(this.endpoints.authorityHost),
-        },
-        // MSAL logs PII only when asked; keep it off and quiet.
-        system: { networkClient: network, loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
-      });
+      const app = confidentialClient(this.endpoints, { tenantId, clientId, credential }, network);
       client = { app, network };
       this.clients.set(key, client);
     }
     return client;
   }
+}
+
+/**
+ * An MSAL confidential client for WineAround's side of a Microsoft app: `tenantId` is the authority
+ * (a tenant, or `organizations` for a sign-in from any work account).
+ */
+export function confidentialClient(endpoints: MicrosoftEndpoints, { tenantId, clientId, credential }: AppCredentials, networkClient?: INetworkModule): ConfidentialClientApplication {
+  return new ConfidentialClientApplication({
+    auth: {
+      clientId,
+      // A certificate signs a client assertion (PS256, x5t#S256 header, x5c chain): Microsoft's recommended credential.
+      ...(credential.kind === 'secret'
+        ? { clientSecret: credential.secret }
+        : { clientCertificate: { thumbprintSha256: credential.thumbprintSha256, privateKey: credential.privateKey, x5c: credential.certificateChain } }),
+      authority: `${endpoints.authorityHost}/${tenantId}`,
+      knownAuthorities: knownAuthoritiesFor(endpoints.authorityHost),
+    },
+    // MSAL logs PII only when asked; keep it off and quiet.
+    system: { ...(networkClient && { networkClient }), loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
+  });
 }

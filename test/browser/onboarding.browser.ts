@@ -11,7 +11,7 @@ import { startOnboardingWorld, type Customer, type OnboardingWorld } from '../on
 
 /**
  * "Connect Outlook" in a real browser (Debian's chromium, driven by playwright-core): the signed
- * link, Entra's admin-consent page (emulated), back to the service, the calendar mailbox, the setup
+ * link, Entra's admin-consent page (emulated), the sign-in that proves the tenant, the calendar mailbox, the setup
  * check shown live, the integration started and its first sync shown, on a phone-sized screen.
  * Then the refusal, an expired and a tampered link, and a replayed callback.
  */
@@ -61,12 +61,17 @@ describe('onboarding in a real browser (chromium)', function () {
     const customer = world.customer('cantina-browser');
     const ctx = await context('it-IT');
     const page = await ctx.newPage();
+    const visited: string[] = [];
+    page.on('request', (request) => { if (request.isNavigationRequest()) visited.push(request.url()); });
     await toConsent(page, customer, /Collega Outlook/);
     assert.match(await page.content(), /Read and write calendars in all mailboxes/);
     await page.getByRole('button', { name: 'Accept' }).click();
 
-    await page.waitForURL(/\/onboarding\/callback/);
     await page.getByLabel(/Cassetta postale del calendario/).fill(customer.mailbox);
+    // Consent's answer, then the sign-in that proves the tenant (silent: consent signed the admin in), then its answer.
+    const hops = visited.slice(visited.findIndex((u) => /admin_consent=True/.test(u)));
+    assert.match(hops[1], /\/organizations\/oauth2\/v2\.0\/authorize\?/);
+    assert.match(hops[2], /\/onboarding\/callback\?code=/);
     await assertFitsThePhone(page);
     await page.getByRole('button', { name: 'Verifica la configurazione' }).click();
 

@@ -11,22 +11,26 @@ import { APP_SECRET, startOnboardingWorld, type Customer, type OnboardingWorld }
  * (The same path in a real browser: test/browser/onboarding.browser.ts.)
  */
 
-/** One browser's cookies, by name (the pages set them with Path=/onboarding). */
+/** One browser: its cookies by site (host), sent back to the host that set them; redirects followed by hand. */
 class Browser {
-  readonly cookies = new Map<string, string>();
+  readonly jar = new Map<string, Map<string, string>>();
+
+  cookies(url: string): Map<string, string> {
+    const host = new URL(url).host;
+    if (!this.jar.has(host)) this.jar.set(host, new Map());
+    return this.jar.get(host)!;
+  }
 
   async get(url: string, init: RequestInit = {}): Promise<Response> {
-    const mine = url.includes('/onboarding');
+    const cookies = this.cookies(url);
     const headers = new Headers(init.headers);
-    if (mine && this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    if (mine) {
-      for (const line of res.headers.getSetCookie()) {
-        const [pair, ...attributes] = line.split(';');
-        const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
-        if (attributes.some((a) => /expires=Thu, 01 Jan 1970/i.test(a)) || value === '') this.cookies.delete(name);
-        else this.cookies.set(name, value);
-      }
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';');
+      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+      if (attributes.some((a) => /expires=Thu, 01 Jan 1970/i.test(a)) || value === '') cookies.delete(name);
+      else cookies.set(name, value);
     }
     return res;
   }
@@ -34,9 +38,22 @@ class Browser {
   post(url: string, form: Record<string, string>): Promise<Response> {
     return this.get(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
   }
+
+  /** GET, then follow redirects; `stopAt` ends the walk at the first address it matches (not fetched). */
+  async follow(url: string, stopAt?: RegExp): Promise<{ res?: Response; url: string; hops: string[] }> {
+    const hops: string[] = [];
+    for (let at = url; hops.length < 10;) {
+      hops.push(at);
+      if (stopAt?.test(at) && hops.length > 1) return { url: at, hops };
+      const res = await this.get(at);
+      if (res.status !== 302) return { res, url: at, hops };
+      at = new URL(res.headers.get('location')!, at).toString();
+    }
+    throw new Error(`too many redirects: ${hops.join(' → ')}`);
+  }
 }
 
-describe('onboarding end to end over HTTP (admin consent, live setup check, integration start)', function () {
+describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-in, live setup check, integration start)', function () {
   this.timeout(120_000);
   let world: OnboardingWorld;
 
@@ -44,6 +61,8 @@ describe('onboarding end to end over HTTP (admin consent, live setup check, inte
     world = await startOnboardingWorld();
   });
   after(() => world?.close());
+
+  const ours = (browser: Browser) => browser.cookies(world.publicUrl);
 
   /** Link → "Connect Outlook" → Entra's consent page: the URL Entra answers to, with the consent cookie set. */
   async function toConsent(browser: Browser, customer: Customer): Promise<URL> {
@@ -53,19 +72,27 @@ describe('onboarding end to end over HTTP (admin consent, live setup check, inte
     assert.ok(href, 'the intro page links to "Connect Outlook"');
     const connect = await browser.get(`${world.publicUrl}${href.replaceAll('&amp;', '&')}`);
     assert.equal(connect.status, 302);
-    assert.ok(browser.cookies.has('wa_consent'), 'a one-time consent cookie is set');
+    assert.ok(ours(browser).has('wa_consent'), 'a one-time consent cookie is set');
     return new URL(connect.headers.get('location')!);
   }
 
-  /** The admin's answer on Entra's page; Entra's redirect back to the service. */
-  async function decide(consent: URL, decision: 'accept' | 'cancel', customer: Customer): Promise<string> {
-    const answer = await fetch(`${consent.origin}${consent.pathname}`, {
-      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...Object.fromEntries(consent.searchParams), decision, login_tenant: customer.domain }).toString(),
-    });
+  /** The admin's answer on Entra's consent page: where Entra sends the browser back. */
+  async function decide(browser: Browser, consent: URL, decision: 'accept' | 'cancel', customer: Customer): Promise<string> {
+    const answer = await browser.post(`${consent.origin}${consent.pathname}`, { ...Object.fromEntries(consent.searchParams), decision, login_tenant: customer.domain });
     assert.equal(answer.status, 302);
     return answer.headers.get('location')!;
   }
+
+  /** Consent accepted, then the service's sign-in at Entra (silent: the consent signed the admin in): the sign-in's answer. */
+  async function consentAndSignIn(browser: Browser, customer: Customer): Promise<string> {
+    const walk = await browser.follow(await decide(browser, await toConsent(browser, customer), 'accept', customer), /[?&]code=/);
+    assert.match(walk.hops[1], /\/organizations\/oauth2\/v2\.0\/authorize\?/, 'the service asks Entra who signed in');
+    assert.match(walk.hops[1], /code_challenge_method=S256/);
+    return walk.url;
+  }
+
+  const notStarted = (customer: Customer) =>
+    assert.rejects(world.client.workflow.getHandle(integrationWorkflowId(customer.customerId)).describe(), /not found/i);
 
   it('goes from the signed link to a running integration whose events reach the mailbox', async () => {
     const browser = new Browser();
@@ -76,12 +103,13 @@ describe('onboarding end to end over HTTP (admin consent, live setup check, inte
     assert.equal(consent.searchParams.get('redirect_uri'), `${world.publicUrl}/onboarding/callback`);
     assert.ok(!consent.toString().includes(customer.feedUrl) && !consent.toString().includes('token='), 'the state hides the feed URL');
 
-    const callback = await browser.get(await decide(consent, 'accept', customer));
-    assert.equal(callback.status, 200);
-    const form = await callback.text();
+    const walk = await browser.follow(await decide(browser, consent, 'accept', customer));
+    assert.equal(walk.hops.length, 3, `consent answer → sign-in → its answer: ${walk.hops.join(' → ')}`);
+    assert.equal(walk.res!.status, 200);
+    const form = await walk.res!.text();
     assert.match(form, new RegExp(`tenant ${customer.tenantId}`));
     assert.match(form, /name="mailbox"/);
-    assert.ok(browser.cookies.has('wa_onboarding') && !browser.cookies.has('wa_consent'), 'the consent cookie is spent, a session begins');
+    assert.ok(ours(browser).has('wa_onboarding') && !ours(browser).has('wa_consent'), 'the one-time cookie is spent, a session begins');
 
     const checked = await browser.post(`${world.publicUrl}/onboarding/mailbox`, { mailbox: customer.mailbox });
     assert.equal(checked.status, 200);
@@ -93,8 +121,7 @@ describe('onboarding end to end over HTTP (admin consent, live setup check, inte
     const status = await eventually(() => getStatus(world.client, customer.customerId), (s) => s.lastSuccessAt !== undefined);
     assert.equal(status.tenantId, customer.tenantId);
     assert.equal(status.secretRef, 'winearound-app');
-    const events = world.microsoft.events(customer.mailbox);
-    assert.ok(events.length > 0, 'the first sync wrote the bookings');
+    assert.ok(world.microsoft.events(customer.mailbox).length > 0, 'the first sync wrote the bookings');
     const progress = await (await browser.get(`${world.publicUrl}/onboarding/progress`)).json() as { final: boolean; text: string };
     assert.equal(progress.final, true);
     assert.match(progress.text, /First sync done/);
@@ -103,33 +130,46 @@ describe('onboarding end to end over HTTP (admin consent, live setup check, inte
     assert.match(await (await new Browser().get(world.link(customer))).text(), /already in sync/);
   });
 
-  it('refuses a replayed callback, and one opened in another browser', async () => {
+  it('refuses a consent answer naming another tenant than the admin signs in to', async () => {
+    const browser = new Browser();
+    const victim = world.customer('cantina-victim');
+    const attacker = world.customer('cantina-attacker');
+    world.microsoft.grantAdminConsent(victim.tenantId, world.appId);
+    // The attacker consents in their own tenant, then rewrites Entra's answer to name the victim's.
+    const back = new URL(await decide(browser, await toConsent(browser, attacker), 'accept', attacker));
+    assert.equal(back.searchParams.get('tenant'), attacker.tenantId);
+    back.searchParams.set('tenant', victim.tenantId);
+    const walk = await browser.follow(back.toString());
+    assert.equal(walk.res!.status, 403);
+    assert.match(await walk.res!.text(), /Signed in to another organisation/);
+    assert.ok(!ours(browser).has('wa_onboarding'), 'no session for the mailbox form');
+    await notStarted(attacker);
+  });
+
+  it('refuses a replayed answer, and one opened in another browser', async () => {
     const browser = new Browser();
     const customer = world.customer('cantina-replay');
-    const back = await decide(await toConsent(browser, customer), 'accept', customer);
-    const cookie = browser.cookies.get('wa_consent')!;
+    const consentBack = await decide(browser, await toConsent(browser, customer), 'accept', customer);
     const stranger = new Browser();
-    stranger.cookies.set('wa_consent', 'a-guess');
-    const elsewhere = await stranger.get(back);
+    ours(stranger).set('wa_consent', 'a-guess');
+    const elsewhere = await stranger.get(consentBack);
     assert.equal(elsewhere.status, 400);
     assert.match(await elsewhere.text(), /already used/);
-    assert.equal((await browser.get(back)).status, 200);
-    // The same answer again, even with the old cookie put back by hand: its one-time value is spent with the cookie.
-    const replay = await browser.get(back);
-    assert.equal(replay.status, 400);
-    assert.match(await replay.text(), /already used/);
-    browser.cookies.set('wa_consent', cookie);
-    browser.cookies.delete('wa_onboarding');
-    // A cookie copied back still matches its state: the answer opens only a mailbox form, and starts nothing.
-    const copied = await browser.get(back);
-    assert.equal(copied.status, 200);
-    await assert.rejects(world.client.workflow.getHandle(integrationWorkflowId(customer.customerId)).describe(), /not found/i);
+
+    const signInBack = (await browser.follow(consentBack, /[?&]code=/)).url;
+    assert.equal((await browser.get(signInBack)).status, 200);
+    for (const answer of [consentBack, signInBack]) {
+      const replay = await browser.get(answer);
+      assert.equal(replay.status, 400);
+      assert.match(await replay.text(), /already used/);
+    }
+    await notStarted(customer);
   });
 
   it('shows the refusal with Microsoft\'s words escaped, and starts nothing', async () => {
     const browser = new Browser();
     const customer = world.customer('cantina-refuses');
-    const back = new URL(await decide(await toConsent(browser, customer), 'cancel', customer));
+    const back = new URL(await decide(browser, await toConsent(browser, customer), 'cancel', customer));
     assert.equal(back.searchParams.get('error'), 'access_denied');
     back.searchParams.set('error_description', `${back.searchParams.get('error_description')} <script>alert(1)</script>`);
     const page = await browser.get(back.toString());
@@ -139,11 +179,11 @@ describe('onboarding end to end over HTTP (admin consent, live setup check, inte
     assert.match(text, /AADSTS65004/);
     assert.ok(!text.includes('<script>alert(1)</script>') && text.includes('&lt;script&gt;'), 'Microsoft\'s text is escaped');
     assert.match(text, /Try again/);
-    assert.ok(!browser.cookies.has('wa_onboarding'));
-    await assert.rejects(world.client.workflow.getHandle(integrationWorkflowId(customer.customerId)).describe(), /not found/i);
+    assert.ok(!ours(browser).has('wa_onboarding'));
+    await notStarted(customer);
   });
 
-  it('refuses a tampered or expired link, a forged state, and a mailbox without a session', async () => {
+  it('refuses a tampered or expired link, a forged state, a reused sign-in code and a mailbox without a session', async () => {
     const customer = world.customer('cantina-tamper');
     const link = world.link(customer);
     const token = link.slice(link.lastIndexOf('/') + 1);
@@ -157,19 +197,30 @@ describe('onboarding end to end over HTTP (admin consent, live setup check, inte
     assert.equal(gone.status, 410);
     assert.match(await gone.text(), /Questo link è scaduto/);
 
-    // A link token is not a state, and a state made up by hand is not one either.
+    // A link token is not a state.
     const forged = await new Browser().get(`${world.publicUrl}/onboarding/callback?admin_consent=True&tenant=${customer.tenantId}&state=${token}`);
     assert.equal(forged.status, 400);
+
+    // A sign-in answer whose code was already redeemed, brought back with a fresh cookie and state: Entra refuses the code.
+    const browser = new Browser();
+    const answer = new URL(await consentAndSignIn(browser, customer));
+    assert.equal((await browser.get(answer.toString())).status, 200);
+    const again = new Browser();
+    const state = new URL(await consentAndSignIn(again, customer)).searchParams.get('state')!;
+    answer.searchParams.set('state', state);
+    const reused = await again.get(answer.toString());
+    assert.equal(reused.status, 400);
+    assert.match(await reused.text(), /did not confirm the sign-in/);
 
     const noSession = await new Browser().post(`${world.publicUrl}/onboarding/mailbox`, { mailbox: customer.mailbox });
     assert.equal(noSession.status, 401);
   });
 
-  it('names a malformed mailbox, and says CONSENT_NOT_GRANTED when the tenant never consented', async () => {
+  it('names a malformed mailbox, and says CONSENT_NOT_GRANTED when the tenant has no consent', async () => {
     const customer = world.customer('cantina-noconsent');
     const browser = new Browser();
-    // A session for a tenant whose admin never accepted (as if Entra's answer named another tenant).
-    browser.cookies.set('wa_onboarding', world.sealer.seal('session', { c: customer.customerId, f: customer.feedUrl, k: 'x', t: customer.tenantId }, 60_000));
+    // A session for a tenant without consent (as after the admin removed the app in Entra).
+    ours(browser).set('wa_onboarding', world.sealer.seal('session', { c: customer.customerId, f: customer.feedUrl, k: 'x', t: customer.tenantId }, 60_000));
     const malformed = await browser.post(`${world.publicUrl}/onboarding/mailbox`, { mailbox: 'not a mailbox' });
     assert.equal(malformed.status, 400);
     assert.match(await malformed.text(), /aria-invalid="true"/);
@@ -177,6 +228,6 @@ describe('onboarding end to end over HTTP (admin consent, live setup check, inte
     assert.match(checked, /data-check="app" data-status="fail"/);
     assert.match(checked, /CONSENT_NOT_GRANTED/);
     assert.match(checked, /Nothing has been started/);
-    await assert.rejects(world.client.workflow.getHandle(integrationWorkflowId(customer.customerId)).describe(), /not found/i);
+    await notStarted(customer);
   });
 });

@@ -44,6 +44,8 @@ export interface OnboardingWorld {
   /** The public server's base address (http://localhost:port), WA_PUBLIC_URL. */
   publicUrl: string;
   sealer: Sealer;
+  /** WineAround's multi-tenant app (WA_APP_CLIENT_ID). */
+  appId: string;
   /** A new customer with its own tenant and licensed calendar mailbox. */
   customer(name: string): Customer;
   link(customer: Customer, ttlMs?: number): string;
@@ -73,13 +75,13 @@ export async function startOnboardingWorld(): Promise<OnboardingWorld> {
   const sealer = new Sealer(ONBOARDING_SECRET);
   const logger = pino({ level: 'silent' });
   const onboarding = createOnboardingRouter({
-    client: env.client, taskQueue, sealer, publicUrl, authorityHost: microsoft.baseUrl, appClientId: APP_ID, appSecretRef: 'winearound-app',
-    diagnosis: { secrets, endpoints, tokens: new TokenProvider(endpoints), multiTenantAppId: APP_ID }, logger,
+    client: env.client, taskQueue, sealer, publicUrl, appClientId: APP_ID, appSecretRef: 'winearound-app',
+    endpoints, secrets, tokens: new TokenProvider(endpoints), logger,
   });
   const server: Server = await startWebhookServer({ client: env.client, taskQueue, onboarding, port, host: '127.0.0.1', logger });
   let tenants = 0;
   return {
-    microsoft, feed, client: env.client, taskQueue, publicUrl, sealer,
+    microsoft, feed, client: env.client, taskQueue, publicUrl, sealer, appId: APP_ID,
     customer(name) {
       tenants += 1;
       const customerId = `${name}-${randomUUID().slice(0, 8)}`;
