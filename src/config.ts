@@ -64,6 +64,8 @@ const envVariables = z.object({
   WA_FEED_PARSE_BUDGET_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(240_000, 'must stay under the reconcile activity\'s 5-minute limit (at most 240000)').default(120_000),
   WA_FEED_PARSE_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   WA_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s):// address where customers reach this service, e.g. https://sync.winearound.com' })
+    // Entra accepts http redirect URIs for localhost only.
+    .refine((u) => !URL.canParse(u) || u.startsWith('https:') || ['localhost', '127.0.0.1'].includes(new URL(u).hostname), 'must be https:// (Entra accepts http:// redirect URIs only for localhost)')
     .transform((u) => u.replace(/\/+$/, '')).optional(),
   WA_ONBOARDING_SECRET: z.string().min(32, 'must be at least 32 characters, e.g. from: openssl rand -hex 32').optional(),
   WA_APP_CLIENT_ID: z.uuid('must be the Application (client) ID of WineAround\'s multi-tenant app, a GUID').optional(),

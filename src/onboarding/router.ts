@@ -211,7 +211,7 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
       return;
     }
     // Streamed: each check appears as it ends, then the outcome.
-    const [head, between, end] = page(lang, t.mailboxTitle, html`<p>${t.checking}</p>
+    const [head, between, end] = page(lang, t.checkTitle, html`<p>${t.checking}</p>
 <ol class="checks" id="checks" aria-live="polite">${STREAM_MARK}</ol>${STREAM_MARK}`).split(STREAM_MARK.value);
     res.type('html').write(head);
     const target: DiagnosisTarget = parsed.data;

@@ -71,6 +71,24 @@ describe('diagnosis: WineAround\'s multi-tenant app (admin consent)', () => {
     assert.match(report.checks.find((c) => c.check === 'permission')!.evidence, /Calendars\.ReadWrite/);
   });
 
+  it('passes least privilege: consent without the tenant-wide role, and an RBAC for Applications assignment for the mailbox alone', async () => {
+    // Path A, step A5: the admin revoked the consented Calendars.ReadWrite and kept the service principal.
+    const scopedApp = 'e4e4e4e4-0000-4000-8000-000000000004';
+    emu.addApp({
+      tenantId: HOME, clientId: scopedApp, secrets: [{ value: SECRET }], roles: [], signInAudience: 'AzureADMultipleOrgs', requiredRoles: [],
+    });
+    emu.grantAdminConsent(CUSTOMER_TENANT, scopedApp);
+    emu.addUser({ tenantId: CUSTOMER_TENANT, userPrincipalName: 'amministrazione@cantinaverdi.onmicrosoft.com' });
+    emu.addRbacAssignment({ tenantId: CUSTOMER_TENANT, clientId: scopedApp, role: 'Application Calendars.ReadWrite', mailboxes: [MAILBOX] });
+    const endpoints = { authorityHost: emu.baseUrl, graphBaseUrl: emu.baseUrl };
+    const deps = { secrets, endpoints, tokens: new TokenProvider(endpoints), multiTenantAppId: scopedApp };
+    const scoped = await diagnoseSetup({ ...target, clientId: scopedApp }, deps);
+    assert.deepEqual(flagged(scoped.checks), []);
+    assert.match(scoped.checks.find((c) => c.check === 'permission')!.evidence, /RBAC for Applications/);
+    const other = await diagnoseSetup({ ...target, clientId: scopedApp, mailbox: 'amministrazione@cantinaverdi.onmicrosoft.com' }, deps);
+    assert.deepEqual(flagged(other.checks), ['permission:CONSENT_MISSING']);
+  });
+
   it('reads AADSTS7000229 (no service principal in the tenant) as an app the tenant does not know', () => {
     const e = classifyTokenError({ errorCode: 'invalid_client', errorNo: '7000229', errorMessage: 'AADSTS7000229: The client application is missing service principal in the tenant.' });
     assert.equal(e.code, 'APP_NOT_FOUND');

@@ -90,5 +90,7 @@ describe('config: onboarding by admin consent', () => {
     assert.throws(() => loadConfig(env({ ...onboarding, WA_ONBOARDING_SECRET: 'short' })), /WA_ONBOARDING_SECRET: must be at least 32 characters/);
     assert.throws(() => loadConfig(env({ ...onboarding, WA_APP_CLIENT_ID: 'winearound' })), /WA_APP_CLIENT_ID: must be the Application \(client\) ID/);
     assert.throws(() => loadConfig(env({ ...onboarding, WA_PUBLIC_URL: 'sync.winearound.test' })), /WA_PUBLIC_URL: must be the http\(s\):\/\/ address/);
+    assert.throws(() => loadConfig(env({ ...onboarding, WA_PUBLIC_URL: 'http://sync.winearound.test' })), /WA_PUBLIC_URL: must be https:\/\//);
+    assert.equal(loadConfig(env({ ...onboarding, WA_PUBLIC_URL: 'http://localhost:8787' })).onboarding?.publicUrl, 'http://localhost:8787');
   });
 });

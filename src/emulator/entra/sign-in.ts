@@ -120,7 +120,7 @@ export function redeemCode(directory: Directory, key: SigningKey, codes: Authori
     throw new EntraError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity, was already redeemed, or was issued to another client.');
   }
   if (form.redirect_uri !== code.redirectUri) {
-    throw new EntraError(400, 'invalid_grant', 70009, 'The redirect URI does not match the one of the authorization request.');
+    throw new EntraError(400, 'invalid_grant', 500112, `The reply address '${form.redirect_uri ?? ''}' does not match the reply address '${code.redirectUri}' provided when requesting Authorization code.`);
   }
   if (code.codeChallenge && createHash('sha256').update(form.code_verifier ?? '').digest('base64url') !== code.codeChallenge) {
     throw new EntraError(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
