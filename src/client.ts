@@ -232,12 +232,13 @@ export function buildCli(): Command {
     .requiredOption('--feed <url>', 'the customer\'s WineAround iCal feed URL')
     .option('--expires <duration>', 'how long the link is valid (default 7d, at most 30d)', duration)
     .addOption(new Option('--lang <lang>', 'language of the pages (default: the admin\'s browser)').choices(['en', 'it']))
+    .option('--tenant <guid>', 'the customer\'s Directory (tenant) ID, when known: consent goes to that tenant only')
     .option('--json', 'machine-readable output')
-    .action((customer: string, o: { feed: string; expires?: number; lang?: 'en' | 'it'; json?: boolean }) => {
+    .action((customer: string, o: { feed: string; expires?: number; lang?: 'en' | 'it'; tenant?: string; json?: boolean }) => {
       const { onboarding } = loadConfig();
       if (!onboarding) throw new OpsError('Onboarding by admin consent is not configured: set WA_PUBLIC_URL, WA_ONBOARDING_SECRET, WA_APP_CLIENT_ID and WA_APP_SECRET_REF (README.md#configuration).');
       const link = onboardingLink(new Sealer(onboarding.secret), onboarding.publicUrl, {
-        customerId: customer, feedUrl: o.feed, lang: o.lang, ttlMs: o.expires ?? DEFAULT_LINK_TTL_MS,
+        customerId: customer, feedUrl: o.feed, lang: o.lang, tenantId: o.tenant, ttlMs: o.expires ?? DEFAULT_LINK_TTL_MS,
       });
       print(Boolean(o.json), { customerId: customer, url: link.url, expiresAt: link.expiresAt.toISOString() },
         () => `Send this link to the IT admin of ${customer} (valid until ${link.expiresAt.toISOString()}):\n${link.url}`);

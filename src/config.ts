@@ -66,6 +66,8 @@ const envVariables = z.object({
   WA_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s):// address where customers reach this service, e.g. https://sync.winearound.com' })
     // Entra accepts http redirect URIs for localhost only.
     .refine((u) => !URL.canParse(u) || u.startsWith('https:') || ['localhost', '127.0.0.1'].includes(new URL(u).hostname), 'must be https:// (Entra accepts http:// redirect URIs only for localhost)')
+    // The pages link to /onboarding/… and scope their cookies to it: the service owns the root of this address.
+    .refine((u) => !URL.canParse(u) || ['', '/'].includes(new URL(u).pathname) && !new URL(u).search, 'must be an origin without a path, e.g. https://sync.winearound.com')
     .transform((u) => u.replace(/\/+$/, '')).optional(),
   WA_ONBOARDING_SECRET: z.string().min(32, 'must be at least 32 characters, e.g. from: openssl rand -hex 32').optional(),
   WA_APP_CLIENT_ID: z.uuid('must be the Application (client) ID of WineAround\'s multi-tenant app, a GUID').optional(),

@@ -16,7 +16,6 @@ import { freePort, startDevServer, type DevServer } from './temporal/dev-server'
 import { dataConverterFor, PAYLOAD_ENCRYPTION_OFF } from './temporal/encryption';
 import { createOnboardingRouter } from './onboarding/router';
 import { Sealer } from './onboarding/seal';
-import { TokenProvider } from './outlook/token';
 import { startWebhookServer } from './webhook/server';
 import { closeParsePool, configureParsePool } from './winearound/parse-pool';
 import { logWorkerStats } from './worker-stats';
@@ -117,7 +116,7 @@ export async function startService(
       const onboarding = config.onboarding && createOnboardingRouter({
         client, taskQueue: config.temporal.taskQueue, sealer: new Sealer(config.onboarding.secret), publicUrl: config.onboarding.publicUrl,
         appClientId: config.onboarding.appClientId, appSecretRef: config.onboarding.appSecretRef,
-        endpoints: config.microsoft, secrets, tokens: new TokenProvider(config.microsoft), logger,
+        endpoints: config.microsoft, secrets, logger,
       });
       webhook = await startWebhookServer({ client, taskQueue: config.temporal.taskQueue, secret: config.webhook.secret, onboarding, port: config.webhook.port, logger });
       const { port } = webhook.address() as { port: number };

@@ -115,9 +115,11 @@ async function checkMicrosoft(config: DiagnosisTarget, deps: DiagnosisDeps, f: F
   const { claims } = token;
   const client = createGraphClient({ graphBaseUrl: deps.endpoints.graphBaseUrl, getAccessToken: async () => token.value });
 
-  if (config.clientId === deps.multiTenantAppId && credential.kind === 'secret') {
-    // WineAround's own secret: its registration lives in WineAround's tenant, not in the customer's.
-    f.pass('client-secret', 'The token endpoint accepted WineAround\'s own app credential (admin consent path); WineAround renews it, the customer has nothing to do.');
+  if (config.clientId === deps.multiTenantAppId) {
+    // WineAround's own credential: its registration lives in WineAround's tenant, and renewing it is
+    // WineAround's task, never the customer's (the certificate's date is still said, for operations).
+    const expiry = credential.kind === 'certificate' ? ` ${certificateExpiry(credential.notAfter, new Date()).evidence}` : '';
+    f.pass('client-secret', `The token endpoint accepted WineAround's own app credential (admin consent path); WineAround renews it, the customer has nothing to do.${expiry}`);
   } else if (credential.kind === 'certificate') {
     // The certificate itself says when it expires: no directory role needed to read it.
     const expiry = certificateExpiry(credential.notAfter, new Date());

@@ -28,6 +28,7 @@ export interface App {
   objectId: string; servicePrincipalId: string;
   secrets: StoredSecret[]; certificates: StoredCertificate[]; roles: string[]; delegatedScopes: string[];
   signInAudience: SignInAudience; redirectUris: string[]; requiredRoles: string[];
+  groupMembershipClaims: 'None' | 'DirectoryRole' | 'All';
 }
 export interface User {
   tenantId: string; id: string; userPrincipalName: string; displayName: string;
@@ -87,7 +88,7 @@ export class Directory {
       certificates: (setup.certificates ?? []).map(storeCertificate), roles: [...(setup.roles ?? [])],
       delegatedScopes: [...(setup.delegatedScopes ?? [])],
       signInAudience: setup.signInAudience ?? 'AzureADMyOrg', redirectUris: [...(setup.redirectUris ?? [])],
-      requiredRoles: [...(setup.requiredRoles ?? setup.roles ?? [])],
+      requiredRoles: [...(setup.requiredRoles ?? setup.roles ?? [])], groupMembershipClaims: setup.groupMembershipClaims ?? 'None',
     };
     const registered = this.registration(app.clientId);
     if (registered && registered.tenantId !== tenant.id) {

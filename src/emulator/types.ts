@@ -36,6 +36,11 @@ export interface AppSetup {
    * grants in the consenting tenant; default: `roles`.
    */
   requiredRoles?: string[];
+  /**
+   * The manifest's groupMembershipClaims: with 'DirectoryRole' or 'All', id tokens carry `wids`, the
+   * signed-in user's directory role template ids. https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference
+   */
+  groupMembershipClaims?: 'None' | 'DirectoryRole' | 'All';
 }
 
 export type SignInAudience = 'AzureADMyOrg' | 'AzureADMultipleOrgs';

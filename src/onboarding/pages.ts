@@ -56,13 +56,13 @@ export const T = {
     replayTitle: 'This answer was already used',
     replay: 'Microsoft\'s answer must come back to the browser that started the connection, once. Start again from the link WineAround sent you.',
     mailboxTitle: 'Which mailbox holds the calendar?',
-    consented: (tenant: string) => `Consent granted for the organisation (tenant ${tenant}).`,
+    consented: (customer: string, tenant: string) => `Consent granted for ${customer}, organisation (tenant) ${tenant}.`,
     mailboxLabel: 'Calendar mailbox (user principal name)',
     mailboxHint: 'A dedicated user with an Exchange Online licence, e.g. calendario@your-winery.it. Bookings go to its default calendar.',
     check: 'Check the setup',
     checkAgain: 'Check again',
     checkTitle: 'Setup check',
-    checking: 'Each check appears here as it ends.',
+    checking: (customer: string) => `Checking the setup of ${customer}: each check appears here as it ends.`,
     status: { pass: 'OK', fail: 'To fix', warn: 'Warning', skip: 'Not checked' },
     fix: 'What to do',
     failed: 'Fix the items marked "To fix", then check again. Nothing has been started.',
@@ -71,6 +71,14 @@ export const T = {
     progressDone: (at: string, n: { created: number; updated: number; deleted: number; unchanged: number }) =>
       `First sync done at ${at}: ${n.created} created, ${n.updated} updated, ${n.deleted} deleted, ${n.unchanged} unchanged. You can close this page.`,
     progressAttention: (code: string) => `The sync needs attention (${code}). WineAround has been told; you can also check again later.`,
+    stateExpiredTitle: 'This step took too long',
+    stateExpired: 'The answer from Microsoft came back after more than 15 minutes, so it can no longer be used. Open the link WineAround sent you again.',
+    usedTitle: 'This link was already used',
+    used: 'Outlook was connected with this link before. To connect again, ask WineAround for a new link.',
+    switchedTitle: 'Another connection was started in this browser',
+    switched: (customer: string) => `This browser is now connecting ${customer}. Finish one connection at a time: open the link you want to use again.`,
+    unavailableTitle: 'Something went wrong',
+    unavailable: 'The service could not finish this step. Nothing was started. Try again in a few minutes; if it persists, tell WineAround.',
     sessionTitle: 'This page has expired',
     session: 'Start again from the link WineAround sent you.',
     mailboxInvalid: 'Enter the mailbox\'s user principal name, such as calendario@your-winery.it.',
@@ -104,13 +112,13 @@ export const T = {
     replayTitle: 'Questa risposta è già stata usata',
     replay: 'La risposta di Microsoft deve tornare, una sola volta, al browser che ha avviato il collegamento. Ricominciare dal link inviato da WineAround.',
     mailboxTitle: 'Quale cassetta postale contiene il calendario?',
-    consented: (tenant: string) => `Consenso concesso per l'organizzazione (tenant ${tenant}).`,
+    consented: (customer: string, tenant: string) => `Consenso concesso per ${customer}, organizzazione (tenant) ${tenant}.`,
     mailboxLabel: 'Cassetta postale del calendario (nome dell\'entità utente)',
     mailboxHint: 'Un utente dedicato con licenza Exchange Online, ad esempio calendario@vostra-cantina.it. Le prenotazioni vanno nel suo calendario predefinito.',
     check: 'Verifica la configurazione',
     checkAgain: 'Verifica di nuovo',
     checkTitle: 'Verifica della configurazione',
-    checking: 'Ogni controllo compare qui appena concluso.',
+    checking: (customer: string) => `Verifica della configurazione di ${customer}: ogni controllo compare qui appena concluso.`,
     status: { pass: 'OK', fail: 'Da correggere', warn: 'Avviso', skip: 'Non verificato' },
     fix: 'Cosa fare',
     failed: 'Correggere le voci "Da correggere", poi verificare di nuovo. Non è stato avviato nulla.',
@@ -119,6 +127,14 @@ export const T = {
     progressDone: (at: string, n: { created: number; updated: number; deleted: number; unchanged: number }) =>
       `Prima sincronizzazione completata alle ${at}: ${n.created} creati, ${n.updated} aggiornati, ${n.deleted} eliminati, ${n.unchanged} invariati. Si può chiudere questa pagina.`,
     progressAttention: (code: string) => `La sincronizzazione richiede attenzione (${code}). WineAround è stata avvisata; si può anche verificare di nuovo più tardi.`,
+    stateExpiredTitle: 'Questo passaggio ha richiesto troppo tempo',
+    stateExpired: 'La risposta di Microsoft è arrivata dopo più di 15 minuti e non può più essere usata. Aprire di nuovo il link inviato da WineAround.',
+    usedTitle: 'Questo link è già stato usato',
+    used: 'Outlook è già stato collegato con questo link. Per collegarlo di nuovo, chiedere a WineAround un nuovo link.',
+    switchedTitle: 'In questo browser è stato avviato un altro collegamento',
+    switched: (customer: string) => `Questo browser sta ora collegando ${customer}. Completare un collegamento alla volta: riaprire il link che si vuole usare.`,
+    unavailableTitle: 'Si è verificato un problema',
+    unavailable: 'Il servizio non ha potuto completare questo passaggio. Non è stato avviato nulla. Riprovare tra qualche minuto; se il problema persiste, avvisare WineAround.',
     sessionTitle: 'Questa pagina è scaduta',
     session: 'Ricominciare dal link inviato da WineAround.',
     mailboxInvalid: 'Indicare il nome dell\'entità utente della cassetta postale, ad esempio calendario@vostra-cantina.it.',
@@ -192,8 +208,8 @@ export const PROGRESS_SCRIPT = `
   if (!region) return;
   var tries = 0;
   function poll() {
-    fetch('/onboarding/progress', { credentials: 'same-origin', headers: { accept: 'application/json' } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+    fetch('/onboarding/progress?lang=' + encodeURIComponent(document.documentElement.lang), { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (r) { return r.json(); })
       .then(function (p) {
         if (p && p.text) region.textContent = p.text;
         if (!(p && p.final) && ++tries < 200) setTimeout(poll, 1500);

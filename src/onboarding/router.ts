@@ -1,14 +1,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import cookieParser from 'cookie-parser';
-import express, { type CookieOptions, type Request, type Response } from 'express';
+import express, { type CookieOptions, type NextFunction, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
 import type pino from 'pino';
-import { diagnoseSetup, type DiagnosisDeps, type DiagnosisTarget } from '../diagnosis/diagnose';
+import { diagnoseSetup, type DiagnosisTarget } from '../diagnosis/diagnose';
 import type { Lang } from '../diagnosis/texts';
 import { OpsError, startIntegration } from '../ops/integrations';
 import { serverView, statusWithin } from '../ops/status';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
-import { GRAPH_SCOPE, type TokenProvider } from '../outlook/token';
+import { GRAPH_SCOPE, TokenProvider } from '../outlook/token';
 import type { SecretStore } from '../secrets/store';
 import { integrationConfigSchema } from '../sync/integration-config';
 import { ONBOARDING_PATH, type LinkPayload } from './link';
@@ -17,11 +17,11 @@ import { SealError, type Sealer } from './seal';
 import { AdminSignIn } from './sign-in';
 
 /**
- * "Connect Outlook": the signed link → Entra's admin-consent endpoint → the callback → the calendar
- * sign-in that proves the tenant → the calendar mailbox → the setup check, live → the integration.
- * Each `state` is sealed and bound to a one-time cookie of the browser that left (no CSRF, no
- * replay). Entra's `tenant` answer is only a claim (Microsoft's docs say not to trust it): the
- * admin's id_token must name the same tenant before anything else happens.
+ * "Connect Outlook": the signed link → Entra's admin-consent endpoint → the callback → an OpenID
+ * Connect sign-in that proves who consented → the calendar mailbox → the setup check, live → the
+ * integration. Each `state` is sealed and bound to a one-time cookie of the browser that left (no
+ * CSRF, no replay). Entra's `tenant` answer is only a claim (Microsoft's docs say not to trust it):
+ * the admin's id_token must name the same tenant, and a directory role that may consent.
  */
 
 export interface OnboardingOptions {
@@ -35,7 +35,6 @@ export interface OnboardingOptions {
   appSecretRef: string;
   endpoints: MicrosoftEndpoints;
   secrets: SecretStore;
-  tokens: TokenProvider;
   logger: pino.Logger;
 }
 
@@ -54,8 +53,9 @@ interface StatePayload {
 
 interface SessionPayload extends LinkPayload {
   k: string;
-  /** The tenant Entra named in the callback. */
+  /** The tenant, proven by the sign-in. */
   t: string;
+  l: Lang;
 }
 
 const CONSENT_COOKIE = 'wa_consent';
@@ -64,18 +64,18 @@ const CONSENT_TTL_MS = 15 * 60_000;
 const SESSION_TTL_MS = 60 * 60_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
+/** Times on the pages: WineAround's customers are Italian wineries. */
+const PAGE_TIME_ZONE = 'Europe/Rome';
 const STREAM_MARK = raw('<!--stream-->');
 
 export const CALLBACK_PATH = `${ONBOARDING_PATH}/callback`;
 
 export function createOnboardingRouter(options: OnboardingOptions): express.Router {
-  const { sealer, publicUrl, logger, endpoints, secrets, appClientId, appSecretRef } = options;
-  const diagnosis: DiagnosisDeps = { secrets, endpoints, tokens: options.tokens, multiTenantAppId: appClientId };
+  const { sealer, publicUrl, logger, endpoints, secrets, appClientId, appSecretRef, client } = options;
   const signIn = new AdminSignIn({ endpoints, appClientId, appSecretRef, secrets });
   const router = express.Router();
   const secure = publicUrl.startsWith('https:');
-  const cookie = (sameSite: 'lax' | 'strict', maxAge: number): CookieOptions => ({ httpOnly: true, secure, sameSite, path: ONBOARDING_PATH, maxAge });
+  const cookie = (maxAge: number): CookieOptions => ({ httpOnly: true, secure, sameSite: 'lax', path: ONBOARDING_PATH, maxAge });
   const redirectUri = `${publicUrl}${CALLBACK_PATH}`;
 
   router.use(cookieParser());
@@ -86,7 +86,7 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
   router.get('/assets/style.css', (_req, res) => { res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(STYLE); });
   router.get('/assets/progress.js', (_req, res) => { res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(PROGRESS_SCRIPT); });
 
-  /** The language: ?lang, then the link's, then the browser's. */
+  /** The language: ?lang, then the flow's, then the browser's. */
   const langOf = (req: Request, preferred?: Lang): Lang => {
     const asked = req.query.lang;
     if (asked === 'it' || asked === 'en') return asked;
@@ -99,13 +99,33 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
       return sealer.open<P>(purpose, value);
     } catch (err) {
       if (!(err instanceof SealError)) throw err;
-      const t = T[langOf(req)];
+      const lang = langOf(req);
+      const t = T[lang];
       logger.warn({ purpose, reason: err.reason }, 'Onboarding refused a sealed value');
-      if (purpose === 'session') res.status(401).send(page(langOf(req), t.sessionTitle, html`<p>${t.session}</p>`));
-      else if (err.reason === 'expired') res.status(410).send(page(langOf(req), t.expiredTitle, html`<p>${t.expired}</p>`));
-      else res.status(400).send(page(langOf(req), t.invalidTitle, html`<p>${t.invalid}</p>`));
+      if (purpose === 'session') res.status(401).send(page(lang, t.sessionTitle, html`<p>${t.session}</p>`));
+      else if (err.reason === 'invalid') res.status(400).send(page(lang, t.invalidTitle, html`<p>${t.invalid}</p>`));
+      else if (purpose === 'state') res.status(410).send(page(lang, t.stateExpiredTitle, html`<p>${t.stateExpired}</p>`));
+      else res.status(410).send(page(lang, t.expiredTitle, html`<p>${t.expired}</p>`));
       return undefined;
     }
+  };
+
+  /** A link starts one integration: refused while it runs, and once a run started after the link was made. */
+  const linkInUse = async (link: LinkPayload): Promise<'running' | 'used' | undefined> => {
+    try {
+      const view = await serverView(client, link.c);
+      if (view.execution === 'RUNNING') return 'running';
+      return view.runStartedAt.getTime() >= link.i ? 'used' : undefined;
+    } catch (err) {
+      if (!(err instanceof OpsError)) logger.warn({ err }, 'Onboarding: could not tell whether the integration runs');
+      return undefined;
+    }
+  };
+
+  const linkRefusal = (res: Response, lang: Lang, link: LinkPayload, use: 'running' | 'used'): void => {
+    const t = T[lang];
+    if (use === 'running') res.send(page(lang, t.alreadyTitle, html`<p>${t.already(link.c)}</p>`));
+    else res.status(410).send(page(lang, t.usedTitle, html`<p>${t.used}</p>`));
   };
 
   router.get('/l/:token', async (req, res) => {
@@ -113,36 +133,38 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
     if (!link) return;
     const lang = langOf(req, link.l);
     const t = T[lang];
-    const other = `?lang=${lang === 'it' ? 'en' : 'it'}`;
-    if (await isRunning(options.client, link.c, logger)) {
-      res.send(page(lang, t.alreadyTitle, html`<p>${t.already(link.c)}</p>`, other));
-      return;
-    }
+    const use = await linkInUse(link);
+    if (use) return void linkRefusal(res, lang, link, use);
     res.send(page(lang, t.title, html`<p>${t.intro(link.c)}</p>
 <ol>${t.steps.map((s) => html`<li>${s}</li>`)}</ol>
 <p>${t.noSecret}</p>
-<p><a class="button" id="connect" href="${ONBOARDING_PATH}/l/${req.params.token}/connect?lang=${lang}">${t.connect}</a></p>`, other));
-  });
-
-  router.get('/l/:token/connect', (req, res) => {
-    const link = opened<LinkPayload>(req, res, 'link', req.params.token);
-    if (!link) return;
-    const state = leave(res, { s: 'consent', k: req.params.token, l: langOf(req, link.l) });
-    // `organizations`: the admin's own tenant, whichever it is (Entra's docs advise against `common` here).
-    const consent = new URL(`${endpoints.authorityHost}/organizations/v2.0/adminconsent`);
-    consent.search = new URLSearchParams({ client_id: options.appClientId, scope: GRAPH_SCOPE, redirect_uri: redirectUri, state }).toString();
-    logger.info({ customerId: link.c }, 'Onboarding: sent to admin consent');
-    res.redirect(302, consent.toString());
+<p><a class="button" id="connect" href="${ONBOARDING_PATH}/l/${req.params.token}/connect?lang=${lang}">${t.connect}</a></p>`,
+    `?lang=${lang === 'it' ? 'en' : 'it'}`));
   });
 
   /** Each trip to Microsoft: a fresh one-time value in the cookie and in the sealed state. */
   const leave = (res: Response, payload: Omit<StatePayload, 'n'>): string => {
     const nonce = randomBytes(24).toString('base64url');
-    res.cookie(CONSENT_COOKIE, nonce, cookie('lax', CONSENT_TTL_MS));
+    res.cookie(CONSENT_COOKIE, nonce, cookie(CONSENT_TTL_MS));
     return sealer.seal<StatePayload>('state', { ...payload, n: nonce }, CONSENT_TTL_MS);
   };
 
-  /** Entra's answers to both trips come here: admin consent, then the sign-in that proves the tenant. */
+  router.get('/l/:token/connect', async (req, res) => {
+    const link = opened<LinkPayload>(req, res, 'link', req.params.token);
+    if (!link) return;
+    const lang = langOf(req, link.l);
+    const use = await linkInUse(link);
+    if (use) return void linkRefusal(res, lang, link, use);
+    const state = leave(res, { s: 'consent', k: req.params.token, l: lang });
+    // The customer's own tenant when WineAround knows it; else `organizations`, the admin's home
+    // tenant (Entra's docs advise against `common` here).
+    const consent = new URL(`${endpoints.authorityHost}/${link.t ?? 'organizations'}/v2.0/adminconsent`);
+    consent.search = new URLSearchParams({ client_id: appClientId, scope: GRAPH_SCOPE, redirect_uri: redirectUri, state }).toString();
+    logger.info({ customerId: link.c }, 'Onboarding: sent to admin consent');
+    res.redirect(302, consent.toString());
+  });
+
+  /** Entra's answers to both trips come here: admin consent, then the sign-in that proves who consented. */
   router.get('/callback', async (req, res) => {
     const query = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined);
     const state = opened<StatePayload>(req, res, 'state', query('state'));
@@ -174,28 +196,43 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
         res.status(400).send(page(lang, t.invalidTitle, html`<p>${t.invalid}</p>`));
         return;
       }
-      logger.info({ customerId: link.c, tenantId: tenant }, 'Onboarding: admin consent granted; confirming the tenant by sign-in');
-      const to = await signIn.start(redirectUri, (v) => leave(res, { s: 'sign-in', k: state.k, l: lang, t: tenant, v }));
-      res.redirect(302, to);
+      logger.info({ customerId: link.c, tenantId: tenant }, 'Onboarding: admin consent granted; confirming who consented by sign-in');
+      res.redirect(302, await signIn.start(redirectUri, (v) => leave(res, { s: 'sign-in', k: state.k, l: lang, t: tenant, v })));
       return;
     }
-    let signedIn: { tenantId: string; username?: string };
+    let who;
     try {
-      signedIn = await signIn.tenantOf(query('code') ?? '', state.v ?? '', redirectUri);
+      who = await signIn.whoSignedIn(query('code') ?? '', state.v ?? '', redirectUri);
     } catch (err) {
       logger.warn({ customerId: link.c, code: /AADSTS\d+/.exec(String((err as Error)?.message))?.[0] ?? (err as Error)?.name }, 'Onboarding: the sign-in could not be redeemed');
       res.status(400).send(page(lang, t.refusedTitle, html`<p>${t.signInFailed}</p>${retry}`));
       return;
     }
-    if (signedIn.tenantId.toLowerCase() !== state.t?.toLowerCase()) {
-      logger.warn({ customerId: link.c, consented: state.t, signedIn: signedIn.tenantId }, 'Onboarding: the admin signed in to another tenant than the one that consented');
+    const expected = [state.t, link.t].filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase());
+    if (expected.some((tenant) => tenant !== who.tenantId.toLowerCase())) {
+      logger.warn({ customerId: link.c, consented: state.t, expected: link.t, signedIn: who.tenantId }, 'Onboarding: the admin signed in to another tenant than the one that consented');
       res.status(403).send(page(lang, t.otherTenantTitle, html`<p>${t.otherTenant}</p>${retry}`));
       return;
     }
-    const tenant = signedIn.tenantId;
-    logger.info({ customerId: link.c, tenantId: tenant }, 'Onboarding: tenant confirmed');
-    res.cookie(SESSION_COOKIE, sealer.seal<SessionPayload>('session', { ...link, k: state.k, t: tenant }, SESSION_TTL_MS), cookie('strict', SESSION_TTL_MS));
-    res.send(page(lang, t.mailboxTitle, html`<p>${t.consented(tenant)}</p>${mailboxForm(lang)}`));
+    if (!who.mayConsent) {
+      logger.warn({ customerId: link.c, tenantId: who.tenantId }, 'Onboarding: the account that signed in holds no role that may consent');
+      res.status(403).send(page(lang, t.notAdminTitle, html`<p>${t.notAdmin}</p>${retry}`));
+      return;
+    }
+    logger.info({ customerId: link.c, tenantId: who.tenantId }, 'Onboarding: tenant and administrator confirmed');
+    res.cookie(SESSION_COOKIE, sealer.seal<SessionPayload>('session', { ...link, k: state.k, t: who.tenantId, l: lang }, SESSION_TTL_MS), cookie(SESSION_TTL_MS));
+    // Lax, not Strict: the redirect below still belongs to the navigation that came from Microsoft,
+    // and a Strict cookie would not be sent on it. Cross-site POSTs carry no Lax cookie.
+    // A page of its own, so that reloading it does not replay Microsoft's answer.
+    res.redirect(303, `${ONBOARDING_PATH}/mailbox?lang=${lang}`);
+  });
+
+  router.get('/mailbox', (req, res) => {
+    const session = opened<SessionPayload>(req, res, 'session', req.cookies?.[SESSION_COOKIE]);
+    if (!session) return;
+    const lang = langOf(req, session.l);
+    const t = T[lang];
+    res.send(page(lang, t.mailboxTitle, html`<p>${t.consented(session.c, session.t)}</p>${mailboxForm(lang, session.c)}`));
   });
 
   router.post('/mailbox', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
@@ -203,34 +240,45 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
     if (!session) return;
     const lang = langOf(req, session.l);
     const t = T[lang];
-    const mailbox = String((req.body as Record<string, unknown>)?.mailbox ?? '').trim();
-    const config = { customerId: session.c, tenantId: session.t, clientId: options.appClientId, secretRef: options.appSecretRef, mailbox, feedUrl: session.f };
+    const form = (req.body ?? {}) as Record<string, unknown>;
+    // One session cookie per browser: a form from another tab's connection must not act on this one.
+    if (form.customer !== session.c) {
+      res.status(409).send(page(lang, t.switchedTitle, html`<p>${t.switched(session.c)}</p>`));
+      return;
+    }
+    const mailbox = String(form.mailbox ?? '').trim();
+    const config = { customerId: session.c, tenantId: session.t, clientId: appClientId, secretRef: appSecretRef, mailbox, feedUrl: session.f };
     const parsed = integrationConfigSchema.safeParse(config);
     if (!parsed.success) {
-      res.status(400).send(page(lang, t.mailboxTitle, mailboxForm(lang, mailbox, t.mailboxInvalid)));
+      res.status(400).send(page(lang, t.mailboxTitle, mailboxForm(lang, session.c, mailbox, t.mailboxInvalid)));
       return;
     }
     // Streamed: each check appears as it ends, then the outcome.
-    const [head, between, end] = page(lang, t.checkTitle, html`<p>${t.checking}</p>
+    const [head, between, end] = page(lang, t.checkTitle, html`<p>${t.checking(session.c)}</p>
 <ol class="checks" id="checks" aria-live="polite">${STREAM_MARK}</ol>${STREAM_MARK}`).split(STREAM_MARK.value);
-    res.type('html').write(head);
-    const target: DiagnosisTarget = parsed.data;
-    const report = await diagnoseSetup(target, { ...diagnosis, onCheck: (check) => res.write(checkItem(check, lang, target).value) });
-    res.write(between);
-    if (!report.ok) {
-      res.end(html`<p class="error" role="alert">${t.failed}</p>${mailboxForm(lang, mailbox, undefined, t.checkAgain)}`.value + end);
-      return;
-    }
+    res.type('html').set('X-Accel-Buffering', 'no').write(head);
+    let outcome;
     try {
-      await startIntegration(options.client, options.taskQueue, config);
-      logger.info({ customerId: session.c, tenantId: session.t }, 'Onboarding: integration started');
-      res.end(html`<p role="alert"><strong>${t.okStarted}</strong></p>
+      const target: DiagnosisTarget = parsed.data;
+      // A token of its own: one cached before consent reached Exchange would hide the role for an hour.
+      const report = await diagnoseSetup(target, {
+        secrets, endpoints, tokens: new TokenProvider(endpoints), multiTenantAppId: appClientId,
+        onCheck: (check) => res.write(checkItem(check, lang, target).value),
+      });
+      if (!report.ok) {
+        outcome = html`<p class="error" role="alert">${t.failed}</p>${mailboxForm(lang, session.c, mailbox, undefined, t.checkAgain)}`;
+      } else {
+        await startIntegration(client, options.taskQueue, config);
+        logger.info({ customerId: session.c, tenantId: session.t }, 'Onboarding: integration started');
+        outcome = html`<p role="alert"><strong>${t.okStarted}</strong></p>
 <p id="progress" role="status" aria-live="polite">${t.progressWaiting}</p>
-<script src="${ONBOARDING_PATH}/assets/progress.js"></script>`.value + end);
+<script src="${ONBOARDING_PATH}/assets/progress.js"></script>`;
+      }
     } catch (err) {
-      if (!(err instanceof OpsError)) logger.error({ err }, 'Onboarding: could not start the integration');
-      res.end(html`<p role="alert">${err instanceof OpsError ? t.already(session.c) : t.progressAttention('UNAVAILABLE')}</p>`.value + end);
+      if (!(err instanceof OpsError)) logger.error({ err }, 'Onboarding: the setup check or the start failed');
+      outcome = html`<p class="error" role="alert">${err instanceof OpsError ? t.already(session.c) : t.unavailable}</p>`;
     }
+    res.end(`${between}${outcome.value}${end}`);
   });
 
   router.get('/progress', async (req, res) => {
@@ -241,32 +289,40 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
       res.status(401).json({ final: true });
       return;
     }
-    const t = T[langOf(req, session.l)];
+    const lang = langOf(req, session.l);
+    const t = T[lang];
     try {
-      const answer = await statusWithin(options.client, session.c);
-      const state = answer.from === 'worker' ? answer.status.state : answer.view.state;
-      const summary = answer.from === 'worker' ? answer.status.lastSummary : undefined;
-      const lastSuccessAt = answer.from === 'worker' ? answer.status.lastSuccessAt : undefined;
-      const errorCode = answer.from === 'worker' ? answer.status.lastError?.code : answer.view.errorCode;
-      if (lastSuccessAt && summary) {
-        res.json({ final: true, state, lastSuccessAt, text: t.progressDone(new Date(lastSuccessAt).toLocaleTimeString(langOf(req, session.l)), summary) });
-      } else if (state === 'needs_attention') {
-        res.json({ final: true, state, text: t.progressAttention(errorCode ?? 'UNKNOWN') });
-      } else {
-        res.json({ final: false, state, text: t.progressWaiting });
+      const answer = await statusWithin(client, session.c);
+      if (answer.from === 'worker' && answer.status.lastSuccessAt && answer.status.lastSummary) {
+        const at = new Date(answer.status.lastSuccessAt).toLocaleTimeString(lang, { timeZone: PAGE_TIME_ZONE, hour: '2-digit', minute: '2-digit' });
+        res.json({ final: true, state: answer.status.state, text: t.progressDone(at, answer.status.lastSummary) });
+        return;
       }
+      const state = answer.from === 'worker' ? answer.status.state : answer.view.state;
+      const code = answer.from === 'worker' ? answer.status.lastError?.code : answer.view.errorCode;
+      if (state === 'needs_attention') res.json({ final: true, state, text: t.progressAttention(code ?? 'UNKNOWN') });
+      else res.json({ final: false, state, text: t.progressWaiting });
     } catch (err) {
       if (!(err instanceof OpsError)) logger.warn({ err }, 'Onboarding: progress unavailable');
-      res.status(err instanceof OpsError ? 404 : 503).json({ final: false, text: t.progressWaiting });
+      res.status(err instanceof OpsError ? 404 : 503).json({ final: err instanceof OpsError, text: t.progressWaiting });
     }
+  });
+
+  // Whatever else fails (Microsoft unreachable, a missing app credential): a page, never a stack trace.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err }, 'Onboarding: request failed');
+    if (res.headersSent) return void res.end();
+    const lang = langOf(req);
+    res.status(503).send(page(lang, T[lang].unavailableTitle, html`<p>${T[lang].unavailable}</p>`));
   });
 
   return router;
 }
 
-function mailboxForm(lang: Lang, value = '', error?: string, button?: string) {
+function mailboxForm(lang: Lang, customerId: string, value = '', error?: string, button?: string) {
   const t = T[lang];
   return html`<form method="post" action="${ONBOARDING_PATH}/mailbox?lang=${lang}">
+<input type="hidden" name="customer" value="${customerId}">
 <label for="mailbox">${t.mailboxLabel}</label>
 <p class="hint" id="mailbox-hint">${t.mailboxHint}</p>
 ${error ? html`<p class="error" id="mailbox-error" role="alert">${error}</p>` : ''}
@@ -280,13 +336,4 @@ function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-async function isRunning(client: Client, customerId: string, logger: pino.Logger): Promise<boolean> {
-  try {
-    return (await serverView(client, customerId)).execution === 'RUNNING';
-  } catch (err) {
-    if (!(err instanceof OpsError)) logger.warn({ err }, 'Onboarding: could not tell whether the integration runs');
-    return false;
-  }
 }

@@ -41,7 +41,8 @@ export class Sealer {
   /** The payload, or SealError('invalid') for anything altered, truncated or of another purpose, SealError('expired') after its time. */
   open<T>(purpose: SealPurpose, value: string | undefined): T {
     const raw = Buffer.from(value ?? '', 'base64url');
-    if (!value || raw.length < IV_BYTES + TAG_BYTES + 1) throw new SealError('invalid', `not a valid ${purpose}`);
+    // Node's decoder skips characters outside the alphabet: only the canonical text opens.
+    if (!value || raw.length < IV_BYTES + TAG_BYTES + 1 || raw.toString('base64url') !== value) throw new SealError('invalid', `not a valid ${purpose}`);
     const decipher = createDecipheriv('aes-256-gcm', this.keys[purpose], raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(purpose));
     decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));

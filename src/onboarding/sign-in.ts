@@ -12,6 +12,19 @@ import type { SecretStore } from '../secrets/store';
  * the admin in without a prompt.
  * https://learn.microsoft.com/entra/identity-platform/v2-admin-consent
  */
+/**
+ * Directory roles that may grant admin consent to Microsoft Graph application permissions: Global
+ * Administrator and Privileged Role Administrator (role template ids, the `wids` claim).
+ * https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference
+ */
+export const CONSENTING_ROLES = ['62e90394-69f5-4237-9190-012177145e10', 'e8611ab8-c189-46e8-94e1-60213ab1f814'];
+
+export interface SignedInAdmin {
+  tenantId: string;
+  /** The account holds one of CONSENTING_ROLES. */
+  mayConsent: boolean;
+}
+
 export interface AdminSignInOptions {
   endpoints: MicrosoftEndpoints;
   appClientId: string;
@@ -32,12 +45,16 @@ export class AdminSignIn {
     });
   }
 
-  /** The signed-in admin's home tenant, from the id_token the code redeems for. */
-  async tenantOf(code: string, verifier: string, redirectUri: string): Promise<{ tenantId: string; username?: string }> {
+  /**
+   * Who signed in, from the id_token the code redeems for: the home tenant, and whether the account
+   * holds a directory role that may grant admin consent (`wids`, emitted because the app's manifest
+   * sets groupMembershipClaims to DirectoryRole).
+   */
+  async whoSignedIn(code: string, verifier: string, redirectUri: string): Promise<SignedInAdmin> {
     const result = await (await this.client()).acquireTokenByCode({ code, scopes: ['openid'], redirectUri, codeVerifier: verifier });
-    const claims = result.idTokenClaims as { tid?: string; preferred_username?: string };
+    const claims = result.idTokenClaims as { tid?: string; wids?: string[] };
     if (!claims?.tid) throw new Error('the id_token carries no tenant (tid)');
-    return { tenantId: claims.tid, username: claims.preferred_username };
+    return { tenantId: claims.tid, mayConsent: (claims.wids ?? []).some((role) => CONSENTING_ROLES.includes(role)) };
   }
 
   private async client() {

@@ -125,22 +125,26 @@ describe('onboarding in a real browser (chromium)', function () {
     await ctx.close();
   });
 
-  it('refuses a replayed consent answer: the second visit of the callback starts nothing', async () => {
+  it('refuses replayed answers from Microsoft: revisiting the consent or the sign-in answer starts nothing', async () => {
     const customer = world.customer('cantina-replay');
     const ctx = await context();
     const page = await ctx.newPage();
+    const visited: string[] = [];
+    page.on('request', (request) => { if (request.isNavigationRequest()) visited.push(request.url()); });
     await toConsent(page, customer, /Connect Outlook/);
     await page.getByRole('button', { name: 'Accept' }).click();
-    await page.waitForURL(/\/onboarding\/callback/);
-    const callback = page.url();
     await page.getByLabel(/Calendar mailbox/).waitFor();
+    const answers = [visited.find((u) => /admin_consent=True/.test(u)), visited.find((u) => /\/onboarding\/callback\?code=/.test(u))];
+    assert.ok(answers.every(Boolean), `both answers were visited: ${visited.join(' → ')}`);
 
-    const again = await page.goto(callback);
-    assert.equal(again?.status(), 400);
-    await page.getByRole('heading', { name: 'This answer was already used' }).waitFor();
-    // And from another browser profile, which never held the consent cookie.
+    for (const answer of answers) {
+      const again = await page.goto(answer!);
+      assert.equal(again?.status(), 400);
+      await page.getByRole('heading', { name: 'This answer was already used' }).waitFor();
+    }
+    // And from another browser profile, which never held the one-time cookie.
     const other = await (await context()).newPage();
-    assert.equal((await other.goto(callback))?.status(), 400);
+    assert.equal((await other.goto(answers[0]!))?.status(), 400);
     await assert.rejects(world.client.workflow.getHandle(integrationWorkflowId(customer.customerId)).describe(), /not found/i);
     await other.context().close();
     await ctx.close();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { getStatus } from '../../src/ops/integrations';
+import { getStatus, stopIntegration } from '../../src/ops/integrations';
 import { integrationWorkflowId } from '../../src/workflows/messages';
 import { eventually } from '../integration/world';
 import { APP_SECRET, startOnboardingWorld, type Customer, type OnboardingWorld } from './world';
@@ -46,14 +46,14 @@ class Browser {
       hops.push(at);
       if (stopAt?.test(at) && hops.length > 1) return { url: at, hops };
       const res = await this.get(at);
-      if (res.status !== 302) return { res, url: at, hops };
+      if (res.status !== 302 && res.status !== 303) return { res, url: at, hops };
       at = new URL(res.headers.get('location')!, at).toString();
     }
     throw new Error(`too many redirects: ${hops.join(' → ')}`);
   }
 }
 
-describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-in, live setup check, integration start)', function () {
+describe('onboarding end to end over HTTP (admin consent, proof by sign-in, live setup check, integration start)', function () {
   this.timeout(120_000);
   let world: OnboardingWorld;
 
@@ -64,9 +64,9 @@ describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-i
 
   const ours = (browser: Browser) => browser.cookies(world.publicUrl);
 
-  /** Link → "Connect Outlook" → Entra's consent page: the URL Entra answers to, with the consent cookie set. */
-  async function toConsent(browser: Browser, customer: Customer): Promise<URL> {
-    const intro = await browser.get(world.link(customer));
+  /** Link → "Connect Outlook" → Entra's consent page: the URL Entra answers to, with the one-time cookie set. */
+  async function toConsent(browser: Browser, customer: Customer, link = world.link(customer)): Promise<URL> {
+    const intro = await browser.get(link);
     assert.equal(intro.status, 200);
     const href = /id="connect" href="([^"]+)"/.exec(await intro.text())?.[1];
     assert.ok(href, 'the intro page links to "Connect Outlook"');
@@ -83,13 +83,24 @@ describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-i
     return answer.headers.get('location')!;
   }
 
-  /** Consent accepted, then the service's sign-in at Entra (silent: the consent signed the admin in): the sign-in's answer. */
+  /** Consent accepted, then the service's sign-in at Entra (silent: consent signed the admin in): the sign-in's answer. */
   async function consentAndSignIn(browser: Browser, customer: Customer): Promise<string> {
     const walk = await browser.follow(await decide(browser, await toConsent(browser, customer), 'accept', customer), /[?&]code=/);
     assert.match(walk.hops[1], /\/organizations\/oauth2\/v2\.0\/authorize\?/, 'the service asks Entra who signed in');
     assert.match(walk.hops[1], /code_challenge_method=S256/);
     return walk.url;
   }
+
+  /** Through to the mailbox form: its page. */
+  async function toMailbox(browser: Browser, customer: Customer): Promise<string> {
+    const walk = await browser.follow(await consentAndSignIn(browser, customer));
+    assert.equal(walk.res!.status, 200);
+    assert.match(walk.url, /\/onboarding\/mailbox\?/);
+    return walk.res!.text();
+  }
+
+  const check = (browser: Browser, customer: Customer, mailbox = customer.mailbox) =>
+    browser.post(`${world.publicUrl}/onboarding/mailbox`, { customer: customer.customerId, mailbox });
 
   const notStarted = (customer: Customer) =>
     assert.rejects(world.client.workflow.getHandle(integrationWorkflowId(customer.customerId)).describe(), /not found/i);
@@ -104,14 +115,16 @@ describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-i
     assert.ok(!consent.toString().includes(customer.feedUrl) && !consent.toString().includes('token='), 'the state hides the feed URL');
 
     const walk = await browser.follow(await decide(browser, consent, 'accept', customer));
-    assert.equal(walk.hops.length, 3, `consent answer → sign-in → its answer: ${walk.hops.join(' → ')}`);
+    assert.deepEqual(walk.hops.map((h) => new URL(h).pathname),
+      ['/onboarding/callback', '/organizations/oauth2/v2.0/authorize', '/onboarding/callback', '/onboarding/mailbox'], 'consent answer → sign-in → its answer → the form');
     assert.equal(walk.res!.status, 200);
     const form = await walk.res!.text();
-    assert.match(form, new RegExp(`tenant ${customer.tenantId}`));
+    assert.match(form, new RegExp(`${customer.customerId}, organisation \\(tenant\\) ${customer.tenantId}`));
     assert.match(form, /name="mailbox"/);
     assert.ok(ours(browser).has('wa_onboarding') && !ours(browser).has('wa_consent'), 'the one-time cookie is spent, a session begins');
+    assert.equal((await browser.get(walk.url)).status, 200, 'the form page reloads');
 
-    const checked = await browser.post(`${world.publicUrl}/onboarding/mailbox`, { mailbox: customer.mailbox });
+    const checked = await check(browser, customer);
     assert.equal(checked.status, 200);
     const report = await checked.text();
     assert.deepEqual([...report.matchAll(/data-status="(\w+)"/g)].map((m) => m[1]), Array(10).fill('pass'), 'every check passed');
@@ -122,13 +135,26 @@ describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-i
     assert.equal(status.tenantId, customer.tenantId);
     assert.equal(status.secretRef, 'winearound-app');
     assert.ok(world.microsoft.events(customer.mailbox).length > 0, 'the first sync wrote the bookings');
-    const progress = await (await browser.get(`${world.publicUrl}/onboarding/progress`)).json() as { final: boolean; text: string };
-    assert.equal(progress.final, true);
-    assert.match(progress.text, /First sync done/);
+    const progress = await eventually(
+      async () => (await browser.get(`${world.publicUrl}/onboarding/progress?lang=it`)).json() as Promise<{ final: boolean; text: string }>,
+      (p) => p.final);
+    assert.match(progress.text, /^Prima sincronizzazione completata alle \d\d:\d\d/);
 
-    // The same link again: already connected, nothing new to start.
+    // The same link again: already connected. Once stopped, a link made before the run started was
+    // used and starts nothing; a new link onboards again.
     assert.match(await (await new Browser().get(world.link(customer))).text(), /already in sync/);
+    await stopIntegration(world.client, customer.customerId);
+    const old = await new Browser().get(await oldLinkOf(customer));
+    assert.equal(old.status, 410);
+    assert.match(await old.text(), /already used/);
+    assert.match(await (await new Browser().get(world.link(customer))).text(), /id="connect"/);
   });
+
+  /** A link made an hour before now, i.e. before the integration's run started. */
+  async function oldLinkOf(customer: Customer): Promise<string> {
+    const token = world.sealer.seal('link', { c: customer.customerId, f: customer.feedUrl, i: Date.now() - 3_600_000 }, 3_600_000);
+    return `${world.publicUrl}/onboarding/l/${token}`;
+  }
 
   it('refuses a consent answer naming another tenant than the admin signs in to', async () => {
     const browser = new Browser();
@@ -146,6 +172,44 @@ describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-i
     await notStarted(attacker);
   });
 
+  it('refuses an account without an admin role, even in a tenant that consented already', async () => {
+    const customer = world.customer('cantina-staff');
+    world.microsoft.grantAdminConsent(customer.tenantId, world.appId);
+    // No Entra session in this browser: skip the consent page and forge its answer, then sign in as staff.
+    const browser = new Browser();
+    const consent = await toConsent(browser, customer);
+    const forged = new URL(`${world.publicUrl}/onboarding/callback`);
+    forged.search = new URLSearchParams({ admin_consent: 'True', tenant: customer.tenantId, state: consent.searchParams.get('state')! }).toString();
+    const toSignIn = await browser.follow(forged.toString());
+    assert.equal(toSignIn.res!.status, 200, 'Entra asks who signs in');
+    const authorize = new URL(toSignIn.url);
+    const answer = await browser.post(`${authorize.origin}${authorize.pathname}`, { ...Object.fromEntries(authorize.searchParams), login_tenant: customer.domain, login_role: 'user' });
+    const refused = await browser.get(answer.headers.get('location')!);
+    assert.equal(refused.status, 403);
+    assert.match(await refused.text(), /An administrator must accept/);
+    await notStarted(customer);
+  });
+
+  it('consents in the tenant named in the link, and refuses a sign-in from another', async () => {
+    const customer = world.customer('cantina-known');
+    const other = world.customer('cantina-other');
+    const browser = new Browser();
+    const consent = await toConsent(browser, customer, world.link(customer, { tenantId: customer.tenantId }));
+    assert.equal(consent.pathname, `/${customer.tenantId}/v2.0/adminconsent`);
+    const walk = await browser.follow(await decide(browser, consent, 'accept', customer));
+    assert.equal(walk.res!.status, 200);
+    assert.match(walk.url, /\/onboarding\/mailbox/);
+
+    const elsewhere = new Browser();
+    const wrong = await toConsent(elsewhere, other, world.link(other, { tenantId: customer.tenantId }));
+    // An admin of another organisation who consents in their own tenant anyway (here through
+    // `organizations`) signs in there: the tenant the link names refuses them.
+    const page = await elsewhere.post(`${wrong.origin}/organizations/v2.0/adminconsent`, { ...Object.fromEntries(wrong.searchParams), decision: 'accept', login_tenant: other.domain });
+    const signedIn = await elsewhere.follow(page.headers.get('location')!);
+    assert.equal(signedIn.res!.status, 403);
+    assert.match(await signedIn.res!.text(), /Signed in to another organisation/);
+  });
+
   it('refuses a replayed answer, and one opened in another browser', async () => {
     const browser = new Browser();
     const customer = world.customer('cantina-replay');
@@ -157,13 +221,26 @@ describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-i
     assert.match(await elsewhere.text(), /already used/);
 
     const signInBack = (await browser.follow(consentBack, /[?&]code=/)).url;
-    assert.equal((await browser.get(signInBack)).status, 200);
+    assert.equal((await browser.get(signInBack)).status, 303);
     for (const answer of [consentBack, signInBack]) {
       const replay = await browser.get(answer);
       assert.equal(replay.status, 400);
       assert.match(await replay.text(), /already used/);
     }
     await notStarted(customer);
+  });
+
+  it('redeems a sign-in code once: the same answer with its own cookie put back is refused by Entra', async () => {
+    const browser = new Browser();
+    const customer = world.customer('cantina-code');
+    const answer = new URL(await consentAndSignIn(browser, customer));
+    const { n } = world.sealer.open<{ n: string }>('state', answer.searchParams.get('state')!);
+    assert.equal((await browser.get(answer.toString())).status, 303);
+    const again = new Browser();
+    ours(again).set('wa_consent', n);
+    const reused = await again.get(answer.toString());
+    assert.equal(reused.status, 400);
+    assert.match(await reused.text(), /did not confirm the sign-in/);
   });
 
   it('shows the refusal with Microsoft\'s words escaped, and starts nothing', async () => {
@@ -183,7 +260,7 @@ describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-i
     await notStarted(customer);
   });
 
-  it('refuses a tampered or expired link, a forged state, a reused sign-in code and a mailbox without a session', async () => {
+  it('refuses a tampered or expired link, an expired or forged state, and a mailbox without a session', async () => {
     const customer = world.customer('cantina-tamper');
     const link = world.link(customer);
     const token = link.slice(link.lastIndexOf('/') + 1);
@@ -192,39 +269,47 @@ describe('onboarding end to end over HTTP (admin consent, tenant proof by sign-i
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /not valid/);
 
-    const expired = world.sealer.seal('link', { c: customer.customerId, f: customer.feedUrl }, -1);
+    const expired = world.sealer.seal('link', { c: customer.customerId, f: customer.feedUrl, i: Date.now() }, -1);
     const gone = await new Browser().get(`${world.publicUrl}/onboarding/l/${expired}?lang=it`);
     assert.equal(gone.status, 410);
     assert.match(await gone.text(), /Questo link è scaduto/);
 
-    // A link token is not a state.
+    // A link token is not a state; a state past its 15 minutes says so.
     const forged = await new Browser().get(`${world.publicUrl}/onboarding/callback?admin_consent=True&tenant=${customer.tenantId}&state=${token}`);
     assert.equal(forged.status, 400);
+    assert.match(await forged.text(), /not valid/);
+    const late = world.sealer.seal('state', { s: 'consent', k: token, n: 'x', l: 'en' }, -1);
+    const tooLate = await new Browser().get(`${world.publicUrl}/onboarding/callback?admin_consent=True&tenant=${customer.tenantId}&state=${late}`);
+    assert.equal(tooLate.status, 410);
+    assert.match(await tooLate.text(), /This step took too long/);
 
-    // A sign-in answer whose code was already redeemed, brought back with a fresh cookie and state: Entra refuses the code.
-    const browser = new Browser();
-    const answer = new URL(await consentAndSignIn(browser, customer));
-    assert.equal((await browser.get(answer.toString())).status, 200);
-    const again = new Browser();
-    const state = new URL(await consentAndSignIn(again, customer)).searchParams.get('state')!;
-    answer.searchParams.set('state', state);
-    const reused = await again.get(answer.toString());
-    assert.equal(reused.status, 400);
-    assert.match(await reused.text(), /did not confirm the sign-in/);
-
-    const noSession = await new Browser().post(`${world.publicUrl}/onboarding/mailbox`, { mailbox: customer.mailbox });
+    const noSession = await check(new Browser(), customer);
     assert.equal(noSession.status, 401);
+  });
+
+  it('keeps two connections in one browser apart: a form from the other tab is refused', async () => {
+    const browser = new Browser();
+    const first = world.customer('cantina-tab-one');
+    const second = world.customer('cantina-tab-two');
+    await toMailbox(browser, first);
+    await toMailbox(browser, second);
+    // The first tab's form, sent after the second connection replaced the session cookie.
+    const stale = await check(browser, first);
+    assert.equal(stale.status, 409);
+    assert.match(await stale.text(), new RegExp(`now connecting ${second.customerId}`));
+    await notStarted(first);
+    await notStarted(second);
   });
 
   it('names a malformed mailbox, and says CONSENT_NOT_GRANTED when the tenant has no consent', async () => {
     const customer = world.customer('cantina-noconsent');
     const browser = new Browser();
     // A session for a tenant without consent (as after the admin removed the app in Entra).
-    ours(browser).set('wa_onboarding', world.sealer.seal('session', { c: customer.customerId, f: customer.feedUrl, k: 'x', t: customer.tenantId }, 60_000));
-    const malformed = await browser.post(`${world.publicUrl}/onboarding/mailbox`, { mailbox: 'not a mailbox' });
+    ours(browser).set('wa_onboarding', world.sealer.seal('session', { c: customer.customerId, f: customer.feedUrl, i: 0, k: 'x', t: customer.tenantId, l: 'en' }, 60_000));
+    const malformed = await check(browser, customer, 'not a mailbox');
     assert.equal(malformed.status, 400);
     assert.match(await malformed.text(), /aria-invalid="true"/);
-    const checked = await (await browser.post(`${world.publicUrl}/onboarding/mailbox`, { mailbox: customer.mailbox })).text();
+    const checked = await (await check(browser, customer)).text();
     assert.match(checked, /data-check="app" data-status="fail"/);
     assert.match(checked, /CONSENT_NOT_GRANTED/);
     assert.match(checked, /Nothing has been started/);

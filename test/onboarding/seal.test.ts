@@ -20,10 +20,10 @@ function reason(fn: () => unknown): string {
 describe('onboarding: sealed links, state and session', () => {
   it('opens what it sealed, and hides the payload (the feed URL and its token)', () => {
     const sealer = new Sealer(SECRET);
-    const token = sealer.seal<LinkPayload>('link', { c: 'cantina-rossi', f: FEED }, 60_000);
+    const token = sealer.seal<LinkPayload>('link', { c: 'cantina-rossi', f: FEED, i: 1 }, 60_000);
     assert.match(token, /^[\w-]+$/);
     assert.doesNotMatch(Buffer.from(token, 'base64url').toString('latin1'), /cantina|token=|winearound/);
-    assert.deepEqual(sealer.open('link', token), { c: 'cantina-rossi', f: FEED });
+    assert.deepEqual(sealer.open('link', token), { c: 'cantina-rossi', f: FEED, i: 1 });
   });
 
   it('refuses a value changed in any byte, cut short, or empty', () => {
@@ -37,6 +37,7 @@ describe('onboarding: sealed links, state and session', () => {
     }
     assert.equal(reason(() => sealer.open('link', token.slice(0, -4))), 'invalid');
     assert.equal(reason(() => sealer.open('link', '')), 'invalid');
+    assert.equal(reason(() => sealer.open('link', `${token}"><b`)), 'invalid', 'characters outside base64url');
     assert.equal(reason(() => sealer.open('link', undefined)), 'invalid');
   });
 
@@ -60,9 +61,14 @@ describe('onboarding: sealed links, state and session', () => {
 
   it('makes a link under the public URL, and refuses a bad customer id, feed or lifetime naming the field', () => {
     const sealer = new Sealer(SECRET);
-    const link = onboardingLink(sealer, 'https://sync.winearound.test', { customerId: 'cantina-rossi', feedUrl: FEED, lang: 'it', ttlMs: 86_400_000 });
+    const before = Date.now();
+    const tenantId = '4b1e2f3a-5c6d-4e7f-8a9b-0c1d2e3f4a5b';
+    const link = onboardingLink(sealer, 'https://sync.winearound.test', { customerId: 'cantina-rossi', feedUrl: FEED, lang: 'it', tenantId, ttlMs: 86_400_000 });
     const token = link.url.replace('https://sync.winearound.test/onboarding/l/', '');
-    assert.deepEqual(sealer.open('link', token), { c: 'cantina-rossi', f: FEED, l: 'it' });
+    const payload = sealer.open<LinkPayload>('link', token);
+    assert.ok(payload.i >= before && payload.i <= Date.now(), 'the link says when it was made');
+    assert.deepEqual(payload, { c: 'cantina-rossi', f: FEED, l: 'it', t: tenantId, i: payload.i });
+    assert.throws(() => onboardingLink(sealer, 'https://x.test', { customerId: 'a', feedUrl: FEED, tenantId: 'cantinarossi.it', ttlMs: 60_000 }), /link\.tenantId: must be the customer's Directory \(tenant\) ID/);
     assert.throws(() => onboardingLink(sealer, 'https://x.test', { customerId: 'Cantina Rossi!', feedUrl: FEED, ttlMs: 60_000 }), (e: Error) => e instanceof OpsError && /link\.customerId/.test(e.message));
     assert.throws(() => onboardingLink(sealer, 'https://x.test', { customerId: 'a', feedUrl: 'ftp://x/feed', ttlMs: 60_000 }), /link\.feedUrl/);
     assert.throws(() => onboardingLink(sealer, 'https://x.test', { customerId: 'a', feedUrl: FEED, ttlMs: 90 * 86_400_000 }), /link\.ttlMs: must be at most 30 days/);
@@ -92,5 +98,6 @@ describe('config: onboarding by admin consent', () => {
     assert.throws(() => loadConfig(env({ ...onboarding, WA_PUBLIC_URL: 'sync.winearound.test' })), /WA_PUBLIC_URL: must be the http\(s\):\/\/ address/);
     assert.throws(() => loadConfig(env({ ...onboarding, WA_PUBLIC_URL: 'http://sync.winearound.test' })), /WA_PUBLIC_URL: must be https:\/\//);
     assert.equal(loadConfig(env({ ...onboarding, WA_PUBLIC_URL: 'http://localhost:8787' })).onboarding?.publicUrl, 'http://localhost:8787');
+    assert.throws(() => loadConfig(env({ ...onboarding, WA_PUBLIC_URL: 'https://winearound.test/sync' })), /WA_PUBLIC_URL: must be an origin without a path/);
   });
 });

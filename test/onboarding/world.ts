@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import express from 'express';
 import pino from 'pino';
 import { createActivities } from '../../src/activities';
 import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../src/emulator';
@@ -9,10 +10,8 @@ import { trustCertificateAuthority } from '../../src/net/trust';
 import { onboardingLink } from '../../src/onboarding/link';
 import { createOnboardingRouter } from '../../src/onboarding/router';
 import { Sealer } from '../../src/onboarding/seal';
-import { TokenProvider } from '../../src/outlook/token';
 import { MemorySecretStore } from '../../src/secrets/store';
-import { freePort } from '../../src/temporal/dev-server';
-import { startWebhookServer } from '../../src/webhook/server';
+import { createWebhookApp } from '../../src/webhook/server';
 import { startFeedEmulator, type FeedEmulator } from '../../src/winearound/feed-emulator';
 import { sampleBookings } from '../../src/winearound/sample-bookings';
 import { temporalEnv, workflowBundle } from '../support/temporal';
@@ -41,14 +40,14 @@ export interface OnboardingWorld {
   feed: FeedEmulator;
   client: Client;
   taskQueue: string;
-  /** The public server's base address (http://localhost:port), WA_PUBLIC_URL. */
+  /** The public server's base address (http://127.0.0.1:port), WA_PUBLIC_URL. */
   publicUrl: string;
   sealer: Sealer;
   /** WineAround's multi-tenant app (WA_APP_CLIENT_ID). */
   appId: string;
   /** A new customer with its own tenant and licensed calendar mailbox. */
   customer(name: string): Customer;
-  link(customer: Customer, ttlMs?: number): string;
+  link(customer: Customer, options?: { ttlMs?: number; tenantId?: string }): string;
   close(): Promise<void>;
 }
 
@@ -57,28 +56,32 @@ export async function startOnboardingWorld(): Promise<OnboardingWorld> {
   const microsoft = await startMicrosoftEmulator();
   trustCertificateAuthority(microsoft.caPem);
   const feed = await startFeedEmulator({ bookings: sampleBookings(new Date(), 8) });
-  const port = await freePort();
-  const publicUrl = `http://localhost:${port}`;
+  const secrets = new MemorySecretStore().set('winearound-app', APP_SECRET);
+  const endpoints = { authorityHost: microsoft.baseUrl, graphBaseUrl: microsoft.baseUrl };
+  const taskQueue = `onboarding-${randomUUID()}`;
+  const sealer = new Sealer(ONBOARDING_SECRET);
+  const logger = pino({ level: 'silent' });
+  // The public server listens before its address is registered as the app's redirect URI.
+  const app = express();
+  const server = await new Promise<Server>((resolve) => {
+    const listening: Server = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const publicUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  app.use(createWebhookApp({
+    client: env.client, taskQueue, logger,
+    onboarding: createOnboardingRouter({ client: env.client, taskQueue, sealer, publicUrl, appClientId: APP_ID, appSecretRef: 'winearound-app', endpoints, secrets, logger }),
+  }));
   microsoft.addTenant({ id: HOME_TENANT, domain: 'winearound.onmicrosoft.com' });
   microsoft.addApp({
     tenantId: HOME_TENANT, clientId: APP_ID, displayName: 'WineAround Outlook sync', secrets: [{ value: APP_SECRET }], roles: [],
     signInAudience: 'AzureADMultipleOrgs', redirectUris: [`${publicUrl}/onboarding/callback`], requiredRoles: ['Calendars.ReadWrite'],
+    groupMembershipClaims: 'DirectoryRole',
   });
-  const secrets = new MemorySecretStore().set('winearound-app', APP_SECRET);
-  const endpoints = { authorityHost: microsoft.baseUrl, graphBaseUrl: microsoft.baseUrl };
-  const taskQueue = `onboarding-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(),
     activities: createActivities({ secrets, endpoints, multiTenantAppId: APP_ID }),
   });
   const running = worker.run();
-  const sealer = new Sealer(ONBOARDING_SECRET);
-  const logger = pino({ level: 'silent' });
-  const onboarding = createOnboardingRouter({
-    client: env.client, taskQueue, sealer, publicUrl, appClientId: APP_ID, appSecretRef: 'winearound-app',
-    endpoints, secrets, tokens: new TokenProvider(endpoints), logger,
-  });
-  const server: Server = await startWebhookServer({ client: env.client, taskQueue, onboarding, port, host: '127.0.0.1', logger });
   let tenants = 0;
   return {
     microsoft, feed, client: env.client, taskQueue, publicUrl, sealer, appId: APP_ID,
@@ -93,7 +96,7 @@ export async function startOnboardingWorld(): Promise<OnboardingWorld> {
       microsoft.setCalendarPermissions(mailbox, [{ emailAddress: { name: 'Staff', address: `staff@${domain}` }, role: 'read' }]);
       return { customerId, tenantId, domain, mailbox, feedUrl: feed.url(customerId) };
     },
-    link: (customer, ttlMs = 3_600_000) => onboardingLink(sealer, publicUrl, { customerId: customer.customerId, feedUrl: customer.feedUrl, ttlMs }).url,
+    link: (customer, options = {}) => onboardingLink(sealer, publicUrl, { customerId: customer.customerId, feedUrl: customer.feedUrl, ttlMs: 3_600_000, ...options }).url,
     close: async () => {
       await new Promise((r) => server.close(r));
       worker.shutdown();

@@ -21,6 +21,7 @@ const schemas = {
     })).optional(),
     roles: z.array(z.string()).optional(), delegatedScopes: z.array(z.string()).optional(),
     signInAudience: z.enum(['AzureADMyOrg', 'AzureADMultipleOrgs']).optional(), redirectUris: z.array(z.url()).optional(),
+    groupMembershipClaims: z.enum(['None', 'DirectoryRole', 'All']).optional(),
     requiredRoles: z.array(z.string()).optional(),
   }),
   consent: z.object({ tenantId: z.string().min(1), clientId: z.string().min(1) }),

@@ -83,14 +83,30 @@ export function escapeHtml(text: string): string {
 export const LOGIN_TENANT_FIELD = `<p><label for="login_tenant">Emulated sign-in: the administrator's tenant (ID or domain)</label><br>
 <input id="login_tenant" name="login_tenant" required autocomplete="off"></p>`;
 
+/** On the sign-in form only: which account of that tenant signs in. */
+export const LOGIN_ROLE_FIELD = `<p><label for="login_role">Emulated account</label><br>
+<select id="login_role" name="login_role"><option value="admin">admin@… (Global Administrator)</option><option value="user">staff@… (no admin role)</option></select></p>`;
+
 export const SESSION_COOKIE = 'emu_estsauth';
 
 export interface SignedInUser {
   tenantId: string;
   username: string;
+  /** Directory role template ids (`wids`): Global Administrator for the emulated admin. */
+  roles: string[];
 }
 
-export const adminOf = (tenant: Tenant): SignedInUser => ({ tenantId: tenant.id, username: `admin@${tenant.domain}` });
+export const DIRECTORY_ROLES = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+};
+
+export const adminOf = (tenant: Tenant): SignedInUser => ({ tenantId: tenant.id, username: `admin@${tenant.domain}`, roles: [DIRECTORY_ROLES.globalAdministrator] });
+
+/** The emulated sign-in form's account: the tenant's administrator, or (`login_role=user`) an ordinary user. */
+export function signedInFrom(tenant: Tenant, role: string | undefined): SignedInUser {
+  return role === 'user' ? { tenantId: tenant.id, username: `staff@${tenant.domain}`, roles: [] } : adminOf(tenant);
+}
 
 /** Starts the emulated browser session at Entra, as a sign-in does (Entra's cookies are SameSite=None). */
 export function startSession(res: Response, user: SignedInUser): void {

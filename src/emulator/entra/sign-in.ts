@@ -5,7 +5,7 @@ import jwt from 'jsonwebtoken';
 import type { EmulatorContext } from '../context';
 import type { App, Directory } from '../directory';
 import {
-  adminOf, checkRedirect, emulatorPage, escapeHtml, LOGIN_TENANT_FIELD, PageError, redirectError, sendErrorPage, sessionOf, startSession,
+  checkRedirect, emulatorPage, escapeHtml, LOGIN_ROLE_FIELD, LOGIN_TENANT_FIELD, PageError, redirectError, sendErrorPage, sessionOf, signedInFrom, startSession,
   type SignedInUser,
 } from './browser';
 import { EntraError } from './errors';
@@ -106,7 +106,7 @@ export function signInRouter(ctx: EmulatorContext): express.Router {
     const body = (req.body ?? {}) as Record<string, string>;
     const tenant = directory.findTenant(body.login_tenant ?? '');
     if (!tenant) return void sendErrorPage(res, new PageError(90002, `Tenant '${body.login_tenant ?? ''}' not found.`));
-    authorize(req, res, body, adminOf(tenant));
+    authorize(req, res, body, signedInFrom(tenant, body.login_role));
   });
   return router;
 }
@@ -125,7 +125,8 @@ export function redeemCode(directory: Directory, key: SigningKey, codes: Authori
   if (code.codeChallenge && createHash('sha256').update(form.code_verifier ?? '').digest('base64url') !== code.codeChallenge) {
     throw new EntraError(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
   }
-  const app = directory.findApp(code.user.tenantId, clientId)!;
+  const app = directory.findApp(code.user.tenantId, clientId);
+  if (!app) throw new EntraError(400, 'invalid_grant', 70008, 'The provided authorization code was issued for an application the tenant no longer holds.');
   return userTokens(key, request.baseUrl, app, code, request.lifetimeSeconds);
 }
 
@@ -138,6 +139,7 @@ function userTokens(key: SigningKey, baseUrl: string, app: App, code: IssuedCode
     aud: app.clientId, iss: `${baseUrl}/${tenantId}/v2.0`, iat: now, nbf: now, exp: now + 3600,
     name: username.split('@')[0], oid, preferred_username: username, sub: uuidFrom(`${app.clientId}|${oid}`), tid: tenantId, ver: '2.0',
     ...(code.nonce && { nonce: code.nonce }),
+    ...(app.groupMembershipClaims !== 'None' && { wids: code.user.roles }),
   });
   const accessToken = sign({
     aud: '00000003-0000-0000-c000-000000000000', iss: `https://sts.windows.net/${tenantId}/`, iat: now, nbf: now, exp: now + lifetimeSeconds,
@@ -163,6 +165,7 @@ function signInPage(action: string, input: Record<string, unknown>, app: App): s
 <form method="post" action="${escapeHtml(action)}">
 ${hidden}
 ${LOGIN_TENANT_FIELD}
+${LOGIN_ROLE_FIELD}
 <button type="submit">Sign in</button>
 </form>`);
 }
