@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   microsoft.addApp({
     tenantId: ONBOARDING.homeTenant.id, clientId: ONBOARDING.appClientId, displayName: 'WineAround Outlook sync', secrets: [{ value: ONBOARDING.appSecret }], roles: [],
     signInAudience: 'AzureADMultipleOrgs', redirectUris: [`${publicUrl}/onboarding/callback`], requiredRoles: ['Calendars.ReadWrite'],
+    groupMembershipClaims: 'DirectoryRole',
   });
   microsoft.addTenant({ id: ONBOARDING.winery.id, domain: ONBOARDING.winery.domain });
   microsoft.addUser({ tenantId: ONBOARDING.winery.id, userPrincipalName: ONBOARDING.winery.mailbox, displayName: 'Calendario prenotazioni' });
