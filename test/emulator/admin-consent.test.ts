@@ -69,7 +69,7 @@ describe('emulator: admin consent for a multi-tenant app', () => {
     assert.equal(claims.tid, CUSTOMER);
     assert.equal(claims.appid, MULTI);
     assert.deepEqual(claims.roles, ['Calendars.ReadWrite']);
-    // The customer's Graph now answers the app (its credential lives in WineAround's tenant only).
+    // Consent in one tenant is not consent in another: the app is still unknown in a third tenant.
     const other = await rejection<Error>(msalApp(emu, MULTI, SECRET, OTHER).acquireTokenByClientCredential({ scopes }));
     assert.match(other.message, /AADSTS700016/);
   });
