@@ -4,7 +4,7 @@ import type { DiagnosisReport } from '../diagnosis/report';
 import { checkActivities } from './checks';
 import { diagnoseSetup } from '../diagnosis/diagnose';
 import { noMetrics, type MetricsRecorder, type SyncKind } from '../metrics/recorder';
-import { classifyError } from '../outlook/errors';
+import { asConsentNotGranted, classifyError } from '../outlook/errors';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { TokenProvider } from '../outlook/token';
 import { applyEventChanges } from '../reconcile/apply-changes';
@@ -28,7 +28,7 @@ export interface ActivityDeps {
   /** Feed size cap and parse budget (WA_FEED_MAX_BYTES, WA_FEED_PARSE_BUDGET_MS); defaults when absent. */
   feed?: FeedLimits;
   metrics?: MetricsRecorder;
-  /** WineAround's multi-tenant app (WA_APP_CLIENT_ID), so that diagnosis reads a missing app as missing consent. */
+  /** WineAround's multi-tenant app (WA_APP_CLIENT_ID): for it, a missing app is missing consent (sync and diagnosis). */
   multiTenantAppId?: string;
 }
 
@@ -79,20 +79,22 @@ export function createActivities(deps: ActivityDeps) {
     };
   };
   /** A cancelled attempt reports its cancellation (not a classified failure), so Temporal sees it as such. */
-  const failure = (err: unknown): unknown => {
+  const failure = (err: unknown, config: IntegrationConfig): unknown => {
     const signal = cancellationSignal();
-    return signal.aborted ? (signal.reason ?? err) : toFailure(err);
+    if (signal.aborted) return signal.reason ?? err;
+    const e = classifyError(err);
+    return toFailure(config.clientId === deps.multiTenantAppId ? asConsentNotGranted(e) : e);
   };
 
   /** Runs one sync, counting it by kind and outcome, and turns its error into a Temporal failure. */
-  async function counted<T extends { kind: SyncKind }>(kind: SyncKind, sync: () => Promise<T>): Promise<T> {
+  async function counted<T extends { kind: SyncKind }>(kind: SyncKind, config: IntegrationConfig, sync: () => Promise<T>): Promise<T> {
     const startedAt = Date.now();
     try {
       const result = await sync();
       metrics.syncFinished(result.kind, 'ok', Date.now() - startedAt);
       return result;
     } catch (err) {
-      const thrown = failure(err);
+      const thrown = failure(err, config);
       const outcome = cancellationSignal().aborted ? 'cancelled' : thrown instanceof ApplicationFailure && thrown.nonRetryable ? 'config' : 'transient';
       metrics.syncFinished(kind, outcome, Date.now() - startedAt);
       throw thrown;
@@ -112,7 +114,7 @@ export function createActivities(deps: ActivityDeps) {
       const { attempt, heartbeatDetails } = activityInfo();
       const mode = attempt > 1 ? 'full' : input.mode;
       const resume = attempt > 1 && isReconcileProgress(heartbeatDetails) ? heartbeatDetails : undefined;
-      const result = await counted(mode === 'full' ? 'full' : 'incremental', async () => {
+      const result = await counted(mode === 'full' ? 'full' : 'incremental', input.config, async () => {
         const options = { mode, force: input.force, recentDeletes: input.recentDeletes, recentUpserts: input.recentUpserts, resume };
         const r = await reconcileIntegration(input.config, input.cursor, options, syncDeps());
         return { kind: r.summary.kind, r };
@@ -121,7 +123,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async applyChanges(input: { config: IntegrationConfig; changes: EventChange[] }): Promise<SyncSummary> {
-      const summary = await counted('changes', () => applyEventChanges(input.config, input.changes, syncDeps()));
+      const summary = await counted('changes', input.config, () => applyEventChanges(input.config, input.changes, syncDeps()));
       const appliedAt = Date.now();
       for (const change of input.changes) {
         const latency = appliedAt - change.version;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { MailboxCalendar } from '../outlook/calendar';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
-import { classifyError, classifyTokenError } from '../outlook/errors';
+import { asConsentNotGranted, classifyError, classifyTokenError } from '../outlook/errors';
 import { createGraphClient } from '../outlook/graph-client';
 import type { TokenProvider } from '../outlook/token';
 import { CredentialFormatError, describeCredential, parseCredential, type ClientCredential } from '../secrets/credential';
@@ -182,15 +182,12 @@ async function acquireToken(config: DiagnosisTarget, credential: ClientCredentia
   } catch (err) {
     const e = withCredentialEvidence(classifyTokenError(err), credential);
     switch (e.code) {
-      case 'APP_NOT_FOUND':
+      case 'APP_NOT_FOUND': {
         f.pass('tenant', 'The token endpoint knows the tenant: it looked for the app in it.');
-        if (config.clientId === deps.multiTenantAppId) {
-          f.fail('app', 'CONSENT_NOT_GRANTED',
-            `${e.message} WineAround's multi-tenant app has no service principal in this tenant: admin consent was not granted, was revoked, or has not reached the token endpoint yet.`);
-        } else {
-          f.fail('app', e.code, e.message);
-        }
+        const found = config.clientId === deps.multiTenantAppId ? asConsentNotGranted(e) : e;
+        f.fail('app', found.code, found.message);
         break;
+      }
       case 'INVALID_SECRET':
       case 'SECRET_EXPIRED':
       case 'SECRET_MISSING':

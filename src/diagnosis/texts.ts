@@ -30,8 +30,6 @@ export const CHECK_TITLES: Record<CheckId, Record<Lang, string>> = {
 
 /** Fixes for codes the sync itself never raises (English); the others come from ADVICE. */
 const FIXES_EN: Record<string, string> = {
-  CONSENT_NOT_GRANTED:
-    'WineAround\'s app is not (yet) consented in this tenant. Open the onboarding link from WineAround again and choose "Connect Outlook", signed in as a Global Administrator or Privileged Role Administrator, then Accept. If you accepted minutes ago, Microsoft may still be propagating it: check again in a few minutes. If the app was removed under Entra admin center > Enterprise applications, consent again the same way.',
   SECRET_STORE_UNREADABLE:
     'The worker\'s secret store could not be read. Check that WA_SECRETS_FILE names a readable JSON file of the form {"<ref>": "<secret value>"}.',
   SECRET_EXPIRING:

@@ -26,6 +26,8 @@ export const ADVICE: Record<string, string> = {
     'The worker has no secret under this reference. Add it to the worker\'s secret store (WA_SECRETS_FILE or WA_SECRET_<REF>), or correct --secret-ref with "wa-outlook update-config".',
   TENANT_NOT_FOUND:
     'Check the Tenant ID: Entra admin center > Identity > Overview > Tenant ID (or the tenant\'s .onmicrosoft.com domain).',
+  CONSENT_NOT_GRANTED:
+    'WineAround\'s app is not (yet) consented in this tenant. Open the onboarding link from WineAround again and choose "Connect Outlook", signed in as a Global Administrator or Privileged Role Administrator, then Accept. If you accepted minutes ago, Microsoft may still be propagating it: check again in a few minutes. If the app was removed under Entra admin center > Enterprise applications, consent again the same way.',
   APP_NOT_FOUND:
     'No app with this Client ID in the tenant. Entra admin center > Identity > Applications > App registrations: copy the "Application (client) ID" of the WineAround app, and check it was registered in this tenant.',
   INVALID_SECRET:
@@ -88,6 +90,15 @@ const TOKEN_ERROR_CODES: Record<string, string> = {
 function tokenErrorCode(errorNo: string, description: string): string | undefined {
   const code = TOKEN_ERROR_CODES[errorNo];
   return code === 'CERTIFICATE_REJECTED' && /key used is expired/i.test(description) ? 'CERTIFICATE_EXPIRED' : code;
+}
+
+/**
+ * For WineAround's multi-tenant app, "no such app in the tenant" means its consent is missing there:
+ * never granted, revoked (the enterprise application deleted), or not propagated yet.
+ */
+export function asConsentNotGranted(e: SyncError): SyncError {
+  if (e.code !== 'APP_NOT_FOUND') return e;
+  return configError('CONSENT_NOT_GRANTED', `${e.message} WineAround's multi-tenant app has no service principal in this tenant: admin consent was not granted, was revoked, or has not reached the token endpoint yet.`);
 }
 
 export function configError(code: string, message: string): SyncError {

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+import type { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities';
 import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../src/emulator';
+import { validateConfig } from '../../src/ops/integrations';
+import { parseNotification } from '../../src/winearound/notification';
+import { rejection } from '../emulator/world';
 import { diagnoseSetup, type DiagnosisTarget } from '../../src/diagnosis/diagnose';
 import type { CheckResult } from '../../src/diagnosis/report';
 import { fixFor } from '../../src/diagnosis/texts';
@@ -87,6 +93,25 @@ describe('diagnosis: WineAround\'s multi-tenant app (admin consent)', () => {
     assert.match(scoped.checks.find((c) => c.check === 'permission')!.evidence, /RBAC for Applications/);
     const other = await diagnoseSetup({ ...target, clientId: scopedApp, mailbox: 'amministrazione@cantinaverdi.onmicrosoft.com' }, deps);
     assert.deepEqual(flagged(other.checks), ['permission:CONSENT_MISSING']);
+  });
+
+  it('fails a sync of the multi-tenant app in a tenant without consent as CONSENT_NOT_GRANTED, with its advice', async () => {
+    const noConsent = 'e5e5e5e5-0000-4000-8000-000000000005';
+    emu.addTenant({ id: noConsent, domain: 'cantinagialla.onmicrosoft.com' });
+    const endpoints = { authorityHost: emu.baseUrl, graphBaseUrl: emu.baseUrl };
+    const change = parseNotification({
+      customerId: 'cantina-gialla', eventId: 'bk-1', operation: 'upsert', version: Date.parse('2027-03-19T09:00:00Z'),
+      event: { title: 'Degustazione', start: { kind: 'dateTime', dateTime: '2027-04-01T10:00:00', timeZone: 'Europe/Rome' }, end: { kind: 'dateTime', dateTime: '2027-04-01T11:00:00', timeZone: 'Europe/Rome' } },
+    });
+    const config = validateConfig({ customerId: 'cantina-gialla', tenantId: noConsent, clientId: APP, secretRef: 'winearound-app', mailbox: 'calendario@cantinagialla.onmicrosoft.com', feedUrl: 'https://feeds.test/cantina-gialla.ics' });
+    const shared = createActivities({ secrets, endpoints, multiTenantAppId: APP });
+    const failure = await rejection<ApplicationFailure>(new MockActivityEnvironment().run(shared.applyChanges, { config, changes: [change] }));
+    assert.equal(failure.type, 'CONSENT_NOT_GRANTED');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(String((failure.details?.[0] as { advice?: string }).advice), /Connect Outlook/);
+    // The same answer for an app of the customer's own stays APP_NOT_FOUND.
+    const own = await rejection<ApplicationFailure>(new MockActivityEnvironment().run(createActivities({ secrets, endpoints }).applyChanges, { config, changes: [change] }));
+    assert.equal(own.type, 'APP_NOT_FOUND');
   });
 
   it('reads AADSTS7000229 (no service principal in the tenant) as an app the tenant does not know', () => {
