@@ -124,6 +124,17 @@ export class Directory {
     return principal;
   }
 
+  /**
+   * What deleting the enterprise application does in a consenting tenant: the service principal
+   * and its grants are gone (the registration in its home tenant stays).
+   */
+  deleteServicePrincipal(tenantId: string, clientId: string): void {
+    const tenant = this.requireTenant(tenantId, 'deleteServicePrincipal');
+    const app = this.findApp(tenant.id, clientId);
+    if (!app || app.tenantId === app.homeTenantId) throw new Error(`deleteServicePrincipal: tenant ${tenantId} holds no consented service principal of ${clientId}`);
+    this.apps.delete(appKey(app));
+  }
+
   /** Uploads another certificate to an app (certificate rotation). */
   addCertificate(tenantId: string, clientId: string, setup: CertificateSetup): void {
     const app = this.findApp(tenantId, clientId);

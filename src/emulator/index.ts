@@ -37,6 +37,8 @@ export interface MicrosoftEmulator {
    * this tenant, granted the registration's requiredRoles. Browsers use GET /{tenant}/v2.0/adminconsent.
    */
   grantAdminConsent(tenantId: string, clientId: string): void;
+  /** Entra admin center > Enterprise applications > the app > Delete, in a tenant that consented. */
+  deleteServicePrincipal(tenantId: string, clientId: string): void;
   /** Uploads another certificate to an existing app (rotation). */
   addCertificate(tenantId: string, clientId: string, setup: CertificateSetup): void;
   addUser(setup: UserSetup): { id: string; userPrincipalName: string };
@@ -119,6 +121,7 @@ function createFacade(ctx: EmulatorContext, caPem: string, close: () => Promise<
     addTenant: (setup) => void directory.addTenant(setup),
     addApp: (setup) => void directory.addApp(setup),
     grantAdminConsent: (tenantId, clientId) => void directory.grantAdminConsent(tenantId, clientId),
+    deleteServicePrincipal: (tenantId, clientId) => directory.deleteServicePrincipal(tenantId, clientId),
     addCertificate: (tenantId, clientId, setup) => directory.addCertificate(tenantId, clientId, setup),
     addUser: (setup) => {
       const user = directory.addUser(setup);

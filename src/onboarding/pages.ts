@@ -27,6 +27,8 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   return new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? part(values[i]) : ''), ''));
 }
 
+type Counts = { created: number; updated: number; deleted: number; unchanged: number };
+
 export const T = {
   en: {
     title: 'Connect Outlook to WineAround',
@@ -68,9 +70,14 @@ export const T = {
     failed: 'Fix the items marked "To fix", then check again. Nothing has been started.',
     okStarted: 'Everything is in place: the sync has started.',
     progressWaiting: 'Waiting for the first sync…',
-    progressDone: (at: string, n: { created: number; updated: number; deleted: number; unchanged: number }) =>
+    progressDone: (at: string, n: Counts) =>
       `First sync done at ${at}: ${n.created} created, ${n.updated} updated, ${n.deleted} deleted, ${n.unchanged} unchanged. You can close this page.`,
     progressAttention: (code: string) => `The sync needs attention (${code}). WineAround has been told; you can also check again later.`,
+    reconnectIntro: (customer: string) => `The connection of ${customer} was lost: WineAround's app is no longer consented in your organisation. Connect again below; the sync resumes where it stopped.`,
+    reconnectedTitle: 'Outlook is connected again',
+    reconnectChecking: (customer: string) => `Consent is back for ${customer}. Syncing now…`,
+    reconnectDone: (at: string, n: Counts) => `Synced again at ${at}: ${n.created} created, ${n.updated} updated, ${n.deleted} deleted, ${n.unchanged} unchanged. You can close this page.`,
+    reconnectPending: 'Microsoft has not passed the consent on to its services yet. The sync checks again every few minutes and resumes by itself: you can close this page.',
     stateExpiredTitle: 'This step took too long',
     stateExpired: 'The answer from Microsoft came back after more than 15 minutes, so it can no longer be used. Open the link WineAround sent you again.',
     usedTitle: 'This link was already used',
@@ -124,9 +131,14 @@ export const T = {
     failed: 'Correggere le voci "Da correggere", poi verificare di nuovo. Non è stato avviato nulla.',
     okStarted: 'Tutto a posto: la sincronizzazione è partita.',
     progressWaiting: 'In attesa della prima sincronizzazione…',
-    progressDone: (at: string, n: { created: number; updated: number; deleted: number; unchanged: number }) =>
+    progressDone: (at: string, n: Counts) =>
       `Prima sincronizzazione completata alle ${at}: ${n.created} creati, ${n.updated} aggiornati, ${n.deleted} eliminati, ${n.unchanged} invariati. Si può chiudere questa pagina.`,
     progressAttention: (code: string) => `La sincronizzazione richiede attenzione (${code}). WineAround è stata avvisata; si può anche verificare di nuovo più tardi.`,
+    reconnectIntro: (customer: string) => `Il collegamento di ${customer} si è interrotto: l'app di WineAround non ha più il consenso nella vostra organizzazione. Ricollegarla qui sotto; la sincronizzazione riprende da dove si era fermata.`,
+    reconnectedTitle: 'Outlook è di nuovo collegato',
+    reconnectChecking: (customer: string) => `Consenso di nuovo concesso per ${customer}. Sincronizzazione in corso…`,
+    reconnectDone: (at: string, n: Counts) => `Sincronizzato di nuovo alle ${at}: ${n.created} creati, ${n.updated} aggiornati, ${n.deleted} eliminati, ${n.unchanged} invariati. Si può chiudere questa pagina.`,
+    reconnectPending: 'Microsoft non ha ancora propagato il consenso ai suoi servizi. La sincronizzazione ricontrolla ogni pochi minuti e riprende da sola: si può chiudere questa pagina.',
     stateExpiredTitle: 'Questo passaggio ha richiesto troppo tempo',
     stateExpired: 'La risposta di Microsoft è arrivata dopo più di 15 minuti e non può più essere usata. Aprire di nuovo il link inviato da WineAround.',
     usedTitle: 'Questo link è già stato usato',

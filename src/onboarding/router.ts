@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type pino from 'pino';
 import { diagnoseSetup, type DiagnosisTarget } from '../diagnosis/diagnose';
 import type { Lang } from '../diagnosis/texts';
-import { OpsError, startIntegration } from '../ops/integrations';
+import { getStatus, OpsError, startIntegration, syncNow } from '../ops/integrations';
 import { serverView, statusWithin } from '../ops/status';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { GRAPH_SCOPE, TokenProvider } from '../outlook/token';
@@ -67,6 +67,8 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
 /** Times on the pages: WineAround's customers are Italian wineries. */
 const PAGE_TIME_ZONE = 'Europe/Rome';
 const STREAM_MARK = raw('<!--stream-->');
+/** How long the reconnect page waits for the sync it asks for before saying it will resume by itself. */
+const RECONNECT_SYNC_WAIT_MS = 60_000;
 
 export const CALLBACK_PATH = `${ONBOARDING_PATH}/callback`;
 
@@ -110,11 +112,15 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
     }
   };
 
-  /** A link starts one integration: refused while it runs, and once a run started after the link was made. */
-  const linkInUse = async (link: LinkPayload): Promise<'running' | 'used' | undefined> => {
+  /**
+   * A link starts one integration: refused while it runs, and once a run started after the link was
+   * made. Except to reconnect: a running integration that lost its consent (the enterprise
+   * application deleted) takes the same path to consent again, and then resumes.
+   */
+  const linkInUse = async (link: LinkPayload): Promise<'running' | 'used' | 'reconnect' | undefined> => {
     try {
       const view = await serverView(client, link.c);
-      if (view.execution === 'RUNNING') return 'running';
+      if (view.execution === 'RUNNING') return view.errorCode === 'CONSENT_NOT_GRANTED' ? 'reconnect' : 'running';
       return view.runStartedAt.getTime() >= link.i ? 'used' : undefined;
     } catch (err) {
       if (!(err instanceof OpsError)) logger.warn({ err }, 'Onboarding: could not tell whether the integration runs');
@@ -134,8 +140,8 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
     const lang = langOf(req, link.l);
     const t = T[lang];
     const use = await linkInUse(link);
-    if (use) return void linkRefusal(res, lang, link, use);
-    res.send(page(lang, t.title, html`<p>${t.intro(link.c)}</p>
+    if (use === 'running' || use === 'used') return void linkRefusal(res, lang, link, use);
+    res.send(page(lang, t.title, html`${use === 'reconnect' ? html`<p><strong>${t.reconnectIntro(link.c)}</strong></p>` : ''}<p>${t.intro(link.c)}</p>
 <ol>${t.steps.map((s) => html`<li>${s}</li>`)}</ol>
 <p>${t.noSecret}</p>
 <p><a class="button" id="connect" href="${ONBOARDING_PATH}/l/${req.params.token}/connect?lang=${lang}">${t.connect}</a></p>`,
@@ -154,7 +160,7 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
     if (!link) return;
     const lang = langOf(req, link.l);
     const use = await linkInUse(link);
-    if (use) return void linkRefusal(res, lang, link, use);
+    if (use === 'running' || use === 'used') return void linkRefusal(res, lang, link, use);
     const state = leave(res, { s: 'consent', k: req.params.token, l: lang });
     // The customer's own tenant when WineAround knows it; else `organizations`, the admin's home
     // tenant (Entra's docs advise against `common` here).
@@ -220,12 +226,39 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
       return;
     }
     logger.info({ customerId: link.c, tenantId: who.tenantId }, 'Onboarding: tenant and administrator confirmed');
+    if ((await linkInUse(link)) === 'reconnect') {
+      await reconnected(res, lang, link, who.tenantId, retry);
+      return;
+    }
     res.cookie(SESSION_COOKIE, sealer.seal<SessionPayload>('session', { ...link, k: state.k, t: who.tenantId, l: lang }, SESSION_TTL_MS), cookie(SESSION_TTL_MS));
     // Lax, not Strict: the redirect below still belongs to the navigation that came from Microsoft,
     // and a Strict cookie would not be sent on it. Cross-site POSTs carry no Lax cookie.
     // A page of its own, so that reloading it does not replay Microsoft's answer.
     res.redirect(303, `${ONBOARDING_PATH}/mailbox?lang=${lang}`);
   });
+
+  /** Consent given again for a running integration that had lost it: check its tenant, then sync now. */
+  const reconnected = async (res: Response, lang: Lang, link: LinkPayload, tenant: string, retry: ReturnType<typeof html>): Promise<void> => {
+    const t = T[lang];
+    const status = await getStatus(client, link.c);
+    if (status.tenantId.toLowerCase() !== tenant.toLowerCase()) {
+      logger.warn({ customerId: link.c, integration: status.tenantId, signedIn: tenant }, 'Onboarding: reconnect from another tenant than the integration\'s');
+      res.status(403).send(page(lang, t.otherTenantTitle, html`<p>${t.otherTenant}</p>${retry}`));
+      return;
+    }
+    const [head, end] = page(lang, t.reconnectedTitle, html`<p>${t.reconnectChecking(link.c)}</p>${STREAM_MARK}`).split(STREAM_MARK.value);
+    res.type('html').set('X-Accel-Buffering', 'no').write(head);
+    let outcome;
+    try {
+      const summary = await within(RECONNECT_SYNC_WAIT_MS, syncNow(client, link.c));
+      logger.info({ customerId: link.c, tenantId: tenant }, 'Onboarding: reconnected, and synced');
+      outcome = html`<p role="status">${t.reconnectDone(timeOf(summary.at, lang), summary)}</p>`;
+    } catch (err) {
+      logger.info({ customerId: link.c, tenantId: tenant, error: (err as Error)?.message?.slice(0, 200) }, 'Onboarding: reconnected; the sync has not resumed yet');
+      outcome = html`<p role="status">${t.reconnectPending}</p>`;
+    }
+    res.end(`${outcome.value}${end}`);
+  };
 
   router.get('/mailbox', (req, res) => {
     const session = opened<SessionPayload>(req, res, 'session', req.cookies?.[SESSION_COOKIE]);
@@ -294,8 +327,7 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
     try {
       const answer = await statusWithin(client, session.c);
       if (answer.from === 'worker' && answer.status.lastSuccessAt && answer.status.lastSummary) {
-        const at = new Date(answer.status.lastSuccessAt).toLocaleTimeString(lang, { timeZone: PAGE_TIME_ZONE, hour: '2-digit', minute: '2-digit' });
-        res.json({ final: true, state: answer.status.state, text: t.progressDone(at, answer.status.lastSummary) });
+        res.json({ final: true, state: answer.status.state, text: t.progressDone(timeOf(answer.status.lastSuccessAt, lang), answer.status.lastSummary) });
         return;
       }
       const state = answer.from === 'worker' ? answer.status.state : answer.view.state;
@@ -330,6 +362,16 @@ ${error ? html`<p class="error" id="mailbox-error" role="alert">${error}</p>` : 
   value="${value}" aria-describedby="mailbox-hint${error ? ' mailbox-error' : ''}"${error ? html` aria-invalid="true"` : ''}>
 <p><button type="submit" id="check">${button ?? t.check}</button></p>
 </form>`;
+}
+
+const timeOf = (iso: string, lang: Lang): string =>
+  new Date(iso).toLocaleTimeString(lang, { timeZone: PAGE_TIME_ZONE, hour: '2-digit', minute: '2-digit' });
+
+/** The promise's value, or a rejection after `ms` (the promise itself runs on). */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function sameText(a: string, b: string): boolean {

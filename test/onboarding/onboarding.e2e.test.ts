@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { getStatus, stopIntegration } from '../../src/ops/integrations';
+import { getStatus, stopIntegration, syncNow } from '../../src/ops/integrations';
 import { integrationWorkflowId } from '../../src/workflows/messages';
 import { eventually } from '../integration/world';
 import { APP_SECRET, startOnboardingWorld, type Customer, type OnboardingWorld } from './world';
@@ -61,6 +61,7 @@ describe('onboarding end to end over HTTP (admin consent, proof by sign-in, live
     world = await startOnboardingWorld();
   });
   after(() => world?.close());
+  afterEach(() => world.microsoft.setTokenLifetime(undefined));
 
   const ours = (browser: Browser) => browser.cookies(world.publicUrl);
 
@@ -149,6 +150,34 @@ describe('onboarding end to end over HTTP (admin consent, proof by sign-in, live
     assert.match(await old.text(), /already used/);
     assert.match(await (await new Browser().get(world.link(customer))).text(), /id="connect"/);
   });
+
+  it('reconnects an integration whose consent was removed, through a new link, and it syncs again', async () => {
+    const customer = world.customer('cantina-reconnect');
+    // Tokens that MSAL renews at every call stand for "after the worker's cached token expired": until
+    // then Graph answers the old token with 401 (TOKEN_REJECTED), which this test is not about.
+    world.microsoft.setTokenLifetime({ minSeconds: 120, maxSeconds: 120 });
+    const browser = new Browser();
+    await toMailbox(browser, customer);
+    assert.equal((await check(browser, customer)).status, 200);
+    await eventually(() => getStatus(world.client, customer.customerId), (s) => s.lastSuccessAt !== undefined);
+
+    // The customer deletes WineAround's enterprise application: the next sync cannot get a token.
+    world.microsoft.deleteServicePrincipal(customer.tenantId, world.appId);
+    await assert.rejects(syncNow(world.client, customer.customerId), /CONSENT_NOT_GRANTED/);
+    const lost = await getStatus(world.client, customer.customerId);
+    assert.equal(lost.state, 'needs_attention');
+    assert.equal(lost.lastError?.code, 'CONSENT_NOT_GRANTED');
+    assert.match(String(lost.lastError?.advice), /Connect Outlook/);
+
+    const again = new Browser();
+    const intro = await (await again.get(world.link(customer))).text();
+    assert.match(intro, /connection of .* was lost/);
+    const walk = await again.follow(await decide(again, await toConsent(again, customer), 'accept', customer));
+    assert.equal(walk.res!.status, 200);
+    assert.match(await walk.res!.text(), /Synced again at \d\d:\d\d/);
+    const back = await getStatus(world.client, customer.customerId);
+    assert.equal(back.state, 'running');
+    assert.equal(back.lastError, undefined);  });
 
   /** A link made an hour before now, i.e. before the integration's run started. */
   async function oldLinkOf(customer: Customer): Promise<string> {

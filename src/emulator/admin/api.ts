@@ -67,6 +67,10 @@ export function adminRouter(emulator: MicrosoftEmulator): express.Router {
     const { tenantId, clientId } = schemas.consent.parse(req.body);
     ok(res, emulator.grantAdminConsent(tenantId, clientId), 201);
   });
+  router.delete('/admin-consents', (req, res) => {
+    const { tenantId, clientId } = schemas.consent.parse(req.body);
+    ok(res, emulator.deleteServicePrincipal(tenantId, clientId));
+  });
   router.post('/users', (req, res) => ok(res, emulator.addUser(schemas.user.parse(req.body)), 201));
   router.put('/access-policies', (req, res) => ok(res, emulator.setAccessPolicy(schemas.policy.parse(req.body))));
   router.post('/rbac-assignments', (req, res) => ok(res, emulator.addRbacAssignment(schemas.rbac.parse(req.body)), 201));
