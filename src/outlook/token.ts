@@ -51,10 +51,13 @@ export class TokenProvider {
     return { token: result.accessToken, fromCache: result.fromCache };
   }
 
+  /** Drops the app's client and its cached tokens: the next acquire asks the token endpoint. */
+  forget(credentials: AppCredentials): void {
+    this.clients.delete(clientKey(credentials));
+  }
+
   private clientFor({ tenantId, clientId, credential }: AppCredentials) {
-    const material = credential.kind === 'secret' ? credential.secret : `${credential.privateKey}${credential.certificateChain}`;
-    const secretDigest = createHash('sha256').update(material).digest('base64url');
-    const key = `${tenantId}|${clientId}|${secretDigest}`;
+    const key = clientKey({ tenantId, clientId, credential });
     let client = this.clients.get(key);
     if (!client) {
       const network = new RetryAfterAwareNetwork();
@@ -64,6 +67,11 @@ export class TokenProvider {
     }
     return client;
   }
+}
+
+function clientKey({ tenantId, clientId, credential }: AppCredentials): string {
+  const material = credential.kind === 'secret' ? credential.secret : `${credential.privateKey}${credential.certificateChain}`;
+  return `${tenantId}|${clientId}|${createHash('sha256').update(material).digest('base64url')}`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { SecretStoreError, type SecretStore } from '../secrets/store';
 import type { IntegrationConfig } from '../sync/integration-config';
 import { MailboxCalendar } from '../outlook/calendar';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
-import { classifyError, classifyTokenError, configError, type SyncError } from '../outlook/errors';
+import { classifyError, classifyTokenError, configError, transientError, type SyncError } from '../outlook/errors';
 import { createGraphClient } from '../outlook/graph-client';
 import type { TokenProvider } from '../outlook/token';
 import type { ReconcileProgress } from './reconcile';
@@ -58,9 +58,10 @@ export async function openMailboxSession(config: IntegrationConfig, deps: SyncDe
   }
   const requests = { feed: 0, graph: 0, token: 0 };
   let tokenFailure: SyncError | undefined;
+  const app = { tenantId: config.tenantId, clientId: config.clientId, credential };
   const getAccessToken = async () => {
     try {
-      const token = await deps.tokens.acquire({ tenantId: config.tenantId, clientId: config.clientId, credential });
+      const token = await deps.tokens.acquire(app);
       if (!token.fromCache) requests.token += 1;
       return token.token;
     } catch (err) {
@@ -86,7 +87,15 @@ export async function openMailboxSession(config: IntegrationConfig, deps: SyncDe
     requests,
     classify: (err) => {
       const wrappedTokenFailure = (err as { code?: string })?.code === 'SyncError' && tokenFailure;
-      return wrappedTokenFailure || classifyError(err);
+      const e = wrappedTokenFailure || classifyError(err);
+      // A token from before this session that Graph no longer accepts (consent removed, app deleted,
+      // credential revoked): drop it and let Temporal retry with a new one, which either works or
+      // names the real cause. A token fetched in this session and refused is the customer's TOKEN_REJECTED.
+      if (e.code === 'TOKEN_REJECTED' && requests.token === 0) {
+        deps.tokens.forget(app);
+        return transientError(`${e.message} It came from the worker's token cache: a new token is requested.`);
+      }
+      return e;
     },
   };
 }

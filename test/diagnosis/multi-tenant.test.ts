@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../src/emulator';
 import { validateConfig } from '../../src/ops/integrations';
 import { parseNotification } from '../../src/winearound/notification';
+import type { SyncSummary } from '../../src/reconcile/summary';
 import { rejection } from '../emulator/world';
 import { diagnoseSetup, type DiagnosisTarget } from '../../src/diagnosis/diagnose';
 import type { CheckResult } from '../../src/diagnosis/report';
@@ -19,6 +21,8 @@ import { MemorySecretStore } from '../../src/secrets/store';
  * by WineAround, the customer's tenant as authority. Before consent the token endpoint does not know
  * the app in the tenant; the diagnosis must say "consent not granted", not "wrong client id".
  */
+/** Activity failures are the subject here: the mock's own warning about each would only be noise. */
+const activityEnv = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 const HOME = 'e1e1e1e1-0000-4000-8000-000000000001';
 const CUSTOMER_TENANT = 'e2e2e2e2-0000-4000-8000-000000000002';
 const APP = 'e3e3e3e3-0000-4000-8000-000000000003';
@@ -105,13 +109,39 @@ describe('diagnosis: WineAround\'s multi-tenant app (admin consent)', () => {
     });
     const config = validateConfig({ customerId: 'cantina-gialla', tenantId: noConsent, clientId: APP, secretRef: 'winearound-app', mailbox: 'calendario@cantinagialla.onmicrosoft.com', feedUrl: 'https://feeds.test/cantina-gialla.ics' });
     const shared = createActivities({ secrets, endpoints, multiTenantAppId: APP });
-    const failure = await rejection<ApplicationFailure>(new MockActivityEnvironment().run(shared.applyChanges, { config, changes: [change] }));
+    const failure = await rejection<ApplicationFailure>(activityEnv().run(shared.applyChanges, { config, changes: [change] }));
     assert.equal(failure.type, 'CONSENT_NOT_GRANTED');
     assert.equal(failure.nonRetryable, true);
     assert.match(String((failure.details?.[0] as { advice?: string }).advice), /Connect Outlook/);
     // The same answer for an app of the customer's own stays APP_NOT_FOUND.
-    const own = await rejection<ApplicationFailure>(new MockActivityEnvironment().run(createActivities({ secrets, endpoints }).applyChanges, { config, changes: [change] }));
+    const own = await rejection<ApplicationFailure>(activityEnv().run(createActivities({ secrets, endpoints }).applyChanges, { config, changes: [change] }));
     assert.equal(own.type, 'APP_NOT_FOUND');
+  });
+
+  it('drops a cached token Graph refuses once the enterprise application is deleted, and then names the missing consent', async () => {
+    const tenant = 'e6e6e6e6-0000-4000-8000-000000000006';
+    const mailbox = 'calendario@cantinablu.onmicrosoft.com';
+    emu.addTenant({ id: tenant, domain: 'cantinablu.onmicrosoft.com' });
+    emu.addUser({ tenantId: tenant, userPrincipalName: mailbox });
+    emu.grantAdminConsent(tenant, APP);
+    const endpoints = { authorityHost: emu.baseUrl, graphBaseUrl: emu.baseUrl };
+    const config = validateConfig({ customerId: 'cantina-blu', tenantId: tenant, clientId: APP, secretRef: 'winearound-app', mailbox, feedUrl: 'https://feeds.test/cantina-blu.ics' });
+    const change = (n: number) => parseNotification({
+      customerId: 'cantina-blu', eventId: `bk-${n}`, operation: 'upsert', version: Date.parse('2027-03-19T09:00:00Z'),
+      event: { title: 'Degustazione', start: { kind: 'dateTime', dateTime: '2027-04-01T10:00:00', timeZone: 'Europe/Rome' }, end: { kind: 'dateTime', dateTime: '2027-04-01T11:00:00', timeZone: 'Europe/Rome' } },
+    });
+    const activities = createActivities({ secrets, endpoints, multiTenantAppId: APP });
+    const run = (n: number) => activityEnv().run(activities.applyChanges, { config, changes: [change(n)] });
+    assert.equal(((await run(1)) as SyncSummary).created, 1);
+
+    emu.deleteServicePrincipal(tenant, APP);
+    // The worker still holds a token issued before the deletion; Graph refuses it.
+    const first = await rejection<ApplicationFailure>(run(2));
+    assert.equal(first.nonRetryable, false, `a cached token refused is retried with a new one, not ${first.type}`);
+    assert.match(first.message, /token cache/);
+    const second = await rejection<ApplicationFailure>(run(2));
+    assert.equal(second.type, 'CONSENT_NOT_GRANTED');
+    assert.equal(second.nonRetryable, true);
   });
 
   it('reads AADSTS7000229 (no service principal in the tenant) as an app the tenant does not know', () => {

@@ -61,7 +61,6 @@ describe('onboarding end to end over HTTP (admin consent, proof by sign-in, live
     world = await startOnboardingWorld();
   });
   after(() => world?.close());
-  afterEach(() => world.microsoft.setTokenLifetime(undefined));
 
   const ours = (browser: Browser) => browser.cookies(world.publicUrl);
 
@@ -153,15 +152,13 @@ describe('onboarding end to end over HTTP (admin consent, proof by sign-in, live
 
   it('reconnects an integration whose consent was removed, through a new link, and it syncs again', async () => {
     const customer = world.customer('cantina-reconnect');
-    // Tokens that MSAL renews at every call stand for "after the worker's cached token expired": until
-    // then Graph answers the old token with 401 (TOKEN_REJECTED), which this test is not about.
-    world.microsoft.setTokenLifetime({ minSeconds: 120, maxSeconds: 120 });
     const browser = new Browser();
     await toMailbox(browser, customer);
     assert.equal((await check(browser, customer)).status, 200);
     await eventually(() => getStatus(world.client, customer.customerId), (s) => s.lastSuccessAt !== undefined);
 
-    // The customer deletes WineAround's enterprise application: the next sync cannot get a token.
+    // The customer deletes WineAround's enterprise application: Graph refuses the worker's cached
+    // token, the worker drops it, and the next token request names the missing consent.
     world.microsoft.deleteServicePrincipal(customer.tenantId, world.appId);
     await assert.rejects(syncNow(world.client, customer.customerId), /CONSENT_NOT_GRANTED/);
     const lost = await getStatus(world.client, customer.customerId);
