@@ -4,7 +4,7 @@ import type { DiagnosisReport } from '../diagnosis/report';
 import { checkActivities } from './checks';
 import { diagnoseSetup } from '../diagnosis/diagnose';
 import { noMetrics, type MetricsRecorder, type SyncKind } from '../metrics/recorder';
-import { asConsentNotGranted, classifyError } from '../outlook/errors';
+import { classifyError } from '../outlook/errors';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
 import { TokenProvider } from '../outlook/token';
 import { applyEventChanges } from '../reconcile/apply-changes';
@@ -55,7 +55,7 @@ const MAX_MEASURED_LATENCY_MS = 24 * 3600_000;
 export function createActivities(deps: ActivityDeps) {
   const metrics = deps.metrics ?? noMetrics;
   // One token cache for the worker's life: tokens are reused across activities until near expiry.
-  const tokens = new TokenProvider(deps.endpoints, metrics);
+  const tokens = new TokenProvider(deps.endpoints, metrics, deps.multiTenantAppId);
   const syncDeps = (): SyncDeps => {
     // Every heartbeat repeats the latest progress: Temporal keeps only the last details.
     let details: ReconcileProgress | undefined;
@@ -79,22 +79,20 @@ export function createActivities(deps: ActivityDeps) {
     };
   };
   /** A cancelled attempt reports its cancellation (not a classified failure), so Temporal sees it as such. */
-  const failure = (err: unknown, config: IntegrationConfig): unknown => {
+  const failure = (err: unknown): unknown => {
     const signal = cancellationSignal();
-    if (signal.aborted) return signal.reason ?? err;
-    const e = classifyError(err);
-    return toFailure(config.clientId === deps.multiTenantAppId ? asConsentNotGranted(e) : e);
+    return signal.aborted ? (signal.reason ?? err) : toFailure(err);
   };
 
   /** Runs one sync, counting it by kind and outcome, and turns its error into a Temporal failure. */
-  async function counted<T extends { kind: SyncKind }>(kind: SyncKind, config: IntegrationConfig, sync: () => Promise<T>): Promise<T> {
+  async function counted<T extends { kind: SyncKind }>(kind: SyncKind, sync: () => Promise<T>): Promise<T> {
     const startedAt = Date.now();
     try {
       const result = await sync();
       metrics.syncFinished(result.kind, 'ok', Date.now() - startedAt);
       return result;
     } catch (err) {
-      const thrown = failure(err, config);
+      const thrown = failure(err);
       const outcome = cancellationSignal().aborted ? 'cancelled' : thrown instanceof ApplicationFailure && thrown.nonRetryable ? 'config' : 'transient';
       metrics.syncFinished(kind, outcome, Date.now() - startedAt);
       throw thrown;
@@ -114,7 +112,7 @@ export function createActivities(deps: ActivityDeps) {
       const { attempt, heartbeatDetails } = activityInfo();
       const mode = attempt > 1 ? 'full' : input.mode;
       const resume = attempt > 1 && isReconcileProgress(heartbeatDetails) ? heartbeatDetails : undefined;
-      const result = await counted(mode === 'full' ? 'full' : 'incremental', input.config, async () => {
+      const result = await counted(mode === 'full' ? 'full' : 'incremental', async () => {
         const options = { mode, force: input.force, recentDeletes: input.recentDeletes, recentUpserts: input.recentUpserts, resume };
         const r = await reconcileIntegration(input.config, input.cursor, options, syncDeps());
         return { kind: r.summary.kind, r };
@@ -123,7 +121,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async applyChanges(input: { config: IntegrationConfig; changes: EventChange[] }): Promise<SyncSummary> {
-      const summary = await counted('changes', input.config, () => applyEventChanges(input.config, input.changes, syncDeps()));
+      const summary = await counted('changes', () => applyEventChanges(input.config, input.changes, syncDeps()));
       const appliedAt = Date.now();
       for (const change of input.changes) {
         const latency = appliedAt - change.version;

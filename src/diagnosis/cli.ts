@@ -75,7 +75,7 @@ export function registerDiagnoseCommand(program: Command): void {
       const report = await diagnoseSetup(target, {
         secrets: new FileAndEnvSecretStore(config.secretsFile),
         endpoints,
-        tokens: new TokenProvider(endpoints),
+        tokens: new TokenProvider(endpoints, undefined, config.onboarding?.appClientId),
         multiTenantAppId: config.onboarding?.appClientId,
       });
       console.log(o.json ? renderJson(report) : renderReport(report, { lang: o.lang }));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { MailboxCalendar } from '../outlook/calendar';
 import type { MicrosoftEndpoints } from '../outlook/endpoints';
-import { asConsentNotGranted, classifyError, classifyTokenError } from '../outlook/errors';
+import { classifyError, classifyTokenError } from '../outlook/errors';
 import { createGraphClient } from '../outlook/graph-client';
 import type { TokenProvider } from '../outlook/token';
 import { CredentialFormatError, describeCredential, parseCredential, type ClientCredential } from '../secrets/credential';
@@ -36,7 +36,7 @@ export interface DiagnosisDeps {
   secrets: SecretStore;
   endpoints: MicrosoftEndpoints;
   tokens: TokenProvider;
-  /** WineAround's multi-tenant app (WA_APP_CLIENT_ID): for it, an unknown app means consent not granted in the tenant. */
+  /** WineAround's multi-tenant app (WA_APP_CLIENT_ID), whose credential is WineAround's to renew; `tokens` reads its missing app as missing consent. */
   multiTenantAppId?: string;
   /** Called with each check as it ends (the onboarding page shows them live). */
   onCheck?: (result: CheckResult) => void;
@@ -182,12 +182,11 @@ async function acquireToken(config: DiagnosisTarget, credential: ClientCredentia
   } catch (err) {
     const e = withCredentialEvidence(classifyTokenError(err), credential);
     switch (e.code) {
-      case 'APP_NOT_FOUND': {
+      case 'APP_NOT_FOUND':
+      case 'CONSENT_NOT_GRANTED':
         f.pass('tenant', 'The token endpoint knows the tenant: it looked for the app in it.');
-        const found = config.clientId === deps.multiTenantAppId ? asConsentNotGranted(e) : e;
-        f.fail('app', found.code, found.message);
+        f.fail('app', e.code, e.message);
         break;
-      }
       case 'INVALID_SECRET':
       case 'SECRET_EXPIRED':
       case 'SECRET_MISSING':

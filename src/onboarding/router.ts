@@ -295,7 +295,7 @@ export function createOnboardingRouter(options: OnboardingOptions): express.Rout
       const target: DiagnosisTarget = parsed.data;
       // A token of its own: one cached before consent reached Exchange would hide the role for an hour.
       const report = await diagnoseSetup(target, {
-        secrets, endpoints, tokens: new TokenProvider(endpoints), multiTenantAppId: appClientId,
+        secrets, endpoints, tokens: new TokenProvider(endpoints, undefined, appClientId), multiTenantAppId: appClientId,
         onCheck: (check) => res.write(checkItem(check, lang, target).value),
       });
       if (!report.ok) {

@@ -3,7 +3,7 @@ import { ConfidentialClientApplication, LogLevel, type INetworkModule } from '@a
 import type { ClientCredential } from '../secrets/credential';
 import { noMetrics, type TokenMetrics } from '../metrics/recorder';
 import { knownAuthoritiesFor, type MicrosoftEndpoints } from './endpoints';
-import { classifyTokenError } from './errors';
+import { asConsentNotGranted, classifyTokenError } from './errors';
 import { RetryAfterAwareNetwork } from './token-network';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -28,9 +28,11 @@ export interface AccessToken {
 export class TokenProvider {
   private readonly clients = new Map<string, { app: ConfidentialClientApplication; network: RetryAfterAwareNetwork }>();
 
+  /** `multiTenantAppId`: WineAround's multi-tenant app, for which "no such app in the tenant" means missing consent. */
   constructor(
     private readonly endpoints: MicrosoftEndpoints,
     private readonly metrics: TokenMetrics = noMetrics,
+    private readonly multiTenantAppId?: string,
   ) {}
 
   /** A token, or a SyncError (classifyTokenError) carrying the token endpoint's Retry-After. */
@@ -41,7 +43,8 @@ export class TokenProvider {
       result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
     } catch (err) {
       this.metrics.tokenAcquired('error');
-      throw classifyTokenError(err, network.retryAfterMs());
+      const e = classifyTokenError(err, network.retryAfterMs());
+      throw credentials.clientId === this.multiTenantAppId ? asConsentNotGranted(e) : e;
     }
     if (!result?.accessToken) {
       this.metrics.tokenAcquired('error');

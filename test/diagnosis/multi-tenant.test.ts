@@ -51,7 +51,7 @@ describe('diagnosis: WineAround\'s multi-tenant app (admin consent)', () => {
   const diagnose = (multiTenantAppId?: string) => {
     const endpoints = { authorityHost: emu.baseUrl, graphBaseUrl: emu.baseUrl };
     const seen: CheckResult[] = [];
-    return diagnoseSetup(target, { secrets, endpoints, tokens: new TokenProvider(endpoints), multiTenantAppId, onCheck: (c) => seen.push(c) })
+    return diagnoseSetup(target, { secrets, endpoints, tokens: new TokenProvider(endpoints, undefined, multiTenantAppId), multiTenantAppId, onCheck: (c) => seen.push(c) })
       .then((report) => ({ report, seen }));
   };
   const flagged = (checks: CheckResult[]) => checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `${c.check}:${c.code}`);
@@ -91,7 +91,7 @@ describe('diagnosis: WineAround\'s multi-tenant app (admin consent)', () => {
     emu.addUser({ tenantId: CUSTOMER_TENANT, userPrincipalName: 'amministrazione@cantinaverdi.onmicrosoft.com' });
     emu.addRbacAssignment({ tenantId: CUSTOMER_TENANT, clientId: scopedApp, role: 'Application Calendars.ReadWrite', mailboxes: [MAILBOX] });
     const endpoints = { authorityHost: emu.baseUrl, graphBaseUrl: emu.baseUrl };
-    const deps = { secrets, endpoints, tokens: new TokenProvider(endpoints), multiTenantAppId: scopedApp };
+    const deps = { secrets, endpoints, tokens: new TokenProvider(endpoints, undefined, scopedApp), multiTenantAppId: scopedApp };
     const scoped = await diagnoseSetup({ ...target, clientId: scopedApp }, deps);
     assert.deepEqual(flagged(scoped.checks), []);
     assert.match(scoped.checks.find((c) => c.check === 'permission')!.evidence, /RBAC for Applications/);

@@ -62,14 +62,10 @@ export function adminConsentRouter(ctx: EmulatorContext): express.Router {
   return router;
 }
 
-
 function isGraphDefaultScope(scope: string): boolean {
   const scopes = scope.split(' ').filter(Boolean);
   return scopes.length === 1 && [`${GRAPH_RESOURCE}/.default`, `${GRAPH_RESOURCE}//.default`].includes(scopes[0].toLowerCase());
 }
-
-
-
 
 function promptPage(action: string, request: BrowserRequest, app: App, tenant: Tenant | undefined): string {
   const hidden = Object.entries({ client_id: request.clientId, redirect_uri: request.redirectUri, scope: request.scope, state: request.state ?? '' })

@@ -29,7 +29,6 @@ interface IssuedCode {
   clientId: string;
   redirectUri: string;
   user: SignedInUser;
-  scopes: string[];
   nonce?: string;
   codeChallenge?: string;
   expiresAt: number;
@@ -84,7 +83,7 @@ export function signInRouter(ctx: EmulatorContext): express.Router {
         return void redirectError(res, request, 'invalid_request', 50148, 'The code_challenge_method must be S256 (plain is not supported here).');
       }
       const code = ctx.authCodes.issue({
-        clientId: registration.clientId, redirectUri: request.redirectUri, user, scopes, nonce: text('nonce') || undefined, codeChallenge: challenge || undefined,
+        clientId: registration.clientId, redirectUri: request.redirectUri, user, nonce: text('nonce') || undefined, codeChallenge: challenge || undefined,
       });
       const target = new URL(request.redirectUri);
       target.searchParams.set('code', code);
