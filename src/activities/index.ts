@@ -59,14 +59,16 @@ export function createActivities(deps: ActivityDeps) {
   const syncDeps = (): SyncDeps => {
     // Every heartbeat repeats the latest progress: Temporal keeps only the last details.
     let details: ReconcileProgress | undefined;
+    // A local activity (the fast path of a small change batch) has no heartbeat: it lives inside a workflow task.
+    const beat = activityInfo().isLocal ? () => undefined : () => heartbeat(details);
     return {
       secrets: deps.secrets,
       endpoints: deps.endpoints,
       tokens,
-      heartbeat: () => heartbeat(details),
+      heartbeat: beat,
       progress: (progress) => {
         details = progress;
-        heartbeat(details);
+        beat();
       },
       // Only waits between throttled $batch rounds come here.
       pause: (ms) => {

@@ -17,6 +17,12 @@ import type { IntegrationError, IntegrationState, IntegrationStatus } from './st
 export const MAX_STEPS_PER_RUN = 300;
 /** Changes per applyChanges call: keeps each activity input (guest data included) far below Temporal's payload limit. */
 export const CHANGES_PER_APPLY = 100;
+/**
+ * A batch up to this size (one Graph lookup batch and one write batch) is applied first as a
+ * local activity, inside the workflow task that took its signal in: no trip through the server
+ * before the write. Larger batches, and every batch after a failed step, take the durable path.
+ */
+export const LOCAL_APPLY_MAX = 20;
 /** After a transient failure, changes wait this long unless the server said how long. */
 const PENDING_RETRY_MS = 60_000;
 /** A change to any of these makes the cursor (delta link, feed validators) meaningless. */
@@ -340,9 +346,11 @@ export class Integration {
     this.resyncGeneration += 1;
   }
 
-  beginApply(): { config: IntegrationConfig; changes: EventChange[] } {
+  /** `local`: try the batch once as a local activity before the durable (retried) activity. */
+  beginApply(): { config: IntegrationConfig; changes: EventChange[]; local: boolean } {
     this.steps += 1;
-    return { config: this.config, changes: this.ledger.take(CHANGES_PER_APPLY) };
+    const changes = this.ledger.take(CHANGES_PER_APPLY);
+    return { config: this.config, changes, local: changes.length <= LOCAL_APPLY_MAX && this.lastOutcome.ok };
   }
 
   applied(summary: SyncSummary, now: number): void {

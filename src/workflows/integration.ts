@@ -54,6 +54,16 @@ const { reconcile, applyChanges } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
 });
 
+// The fast path for a small batch: once, inside the workflow task that took the signal in (no
+// trip through the server before the write). Any failure but a verdict falls back to the durable
+// activity above; a repeat is safe (creates carry a transactionId, updates and deletes are idempotent).
+// Short: the workflow task stays open meanwhile, and signals arriving then wait in the server's
+// buffer (past 100 of them the server fails the task and it is retried: slower, nothing lost).
+const { applyChanges: applyChangesNow } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '3 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
 const { diagnose } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
@@ -181,9 +191,12 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
   };
 
   const applyStep = async () => {
-    const { config, changes } = integration.beginApply();
+    const { config, changes, local } = integration.beginApply();
+    const options = { summary: describeChanges(changes) };
+    const input: Parameters<Activities['applyChanges']> = [{ config, changes }];
+    const durably = () => applyChanges.executeWithOptions(options, input);
     try {
-      const summary = await applyChanges.executeWithOptions({ summary: describeChanges(changes) }, [{ config, changes }]);
+      const summary = local ? await applyChangesNow.executeWithOptions(options, input).catch((err: unknown) => (isVerdict(err) ? Promise.reject(err) : durably())) : await durably();
       integration.applied(summary, Date.now());
     } catch (err) {
       if (integration.applyFailed(describeFailure(err), Date.now())) await runDiagnosis();
@@ -257,6 +270,19 @@ async function checked<T>(check: Promise<T>): Promise<T> {
   }
 }
 
+/** A non-retryable failure: the customer's setup refuses the step, and trying elsewhere gives the same answer. */
+function isVerdict(err: unknown): boolean {
+  const cause = stepFailureCause(err);
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+
+/** What a step's activity threw: an activity's failure wraps it; a local activity's arrives as it was thrown. */
+function stepFailureCause(err: unknown): Error | undefined {
+  if (err instanceof ActivityFailure) return err.cause;
+  if (err instanceof ApplicationFailure) return err;
+  return undefined;
+}
+
 /** What an applyChanges step does, for the UI's timeline: counts only, never booking fields. */
 function describeChanges(changes: EventChange[]): string {
   const deletes = changes.filter((c) => c.operation === 'delete').length;
@@ -267,8 +293,8 @@ function describeChanges(changes: EventChange[]): string {
 
 function describeFailure(err: unknown): StepFailure {
   const at = new Date(Date.now()).toISOString();
-  if (err instanceof ActivityFailure) {
-    const cause = err.cause;
+  if (err instanceof ActivityFailure || err instanceof ApplicationFailure) {
+    const cause = stepFailureCause(err);
     if (cause instanceof ApplicationFailure) {
       const details = (cause.details?.[0] ?? {}) as { advice?: string; retryAfterMs?: number };
       const retryAfterMs = typeof details.retryAfterMs === 'number' ? details.retryAfterMs : undefined;

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
 import { checkActivities } from '../../src/activities/checks';
 import type { SyncSummary } from '../../src/reconcile/summary';
@@ -12,6 +12,10 @@ export function fakeActivities() {
   const applied: EventChange[] = [];
   const reconciledConfigs: Parameters<Activities['reconcile']>[0]['config'][] = [];
   let reconciles = 0;
+  /** applyChanges calls, by how they ran: the fast path (local activity) or the durable activity. */
+  const applyCalls = { local: 0, durable: 0 };
+  /** Set: the fast path's next tries fail with this (the durable activity is not affected). */
+  let localFailure: ApplicationFailure | undefined;
   /** While set, applyChanges waits for it: a test holds a batch in flight to send messages meanwhile. */
   let gate: { opened: Promise<void>; open: () => void; entered: Promise<void>; enter: () => void } | undefined;
   const summary = (kind: SyncSummary['kind'], n = 0): SyncSummary => ({
@@ -29,6 +33,9 @@ export function fakeActivities() {
       return { summary: summary('full'), cursor: { lastFullAt: new Date().toISOString() } };
     },
     async applyChanges({ changes }) {
+      const { isLocal } = activityInfo();
+      applyCalls[isLocal ? 'local' : 'durable'] += 1;
+      if (isLocal && localFailure) throw localFailure;
       if (gate) {
         gate.enter();
         await gate.opened;
@@ -58,5 +65,8 @@ export function fakeActivities() {
       },
     };
   };
-  return { activities, applied, reconciledConfigs, reconciles: () => reconciles, holdApplies };
+  const failLocalApplies = (failure: ApplicationFailure | undefined) => {
+    localFailure = failure;
+  };
+  return { activities, applied, applyCalls, reconciledConfigs, reconciles: () => reconciles, holdApplies, failLocalApplies };
 }

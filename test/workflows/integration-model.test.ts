@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { checkChange } from '../../src/activities/checks';
 import { integrationConfigSchema } from '../../src/sync/integration-config';
 import { MAX_PENDING_CHANGES } from '../../src/workflows/change-ledger';
-import { Integration, MAX_STEPS_PER_RUN, type ReconcileRun } from '../../src/workflows/integration-model';
+import { Integration, LOCAL_APPLY_MAX, MAX_STEPS_PER_RUN, type ReconcileRun } from '../../src/workflows/integration-model';
 import type { ReconcileResult, SyncSummary } from '../../src/reconcile/summary';
 
 const T0 = Date.parse('2027-01-01T00:00:00Z');
@@ -69,6 +69,19 @@ describe('Integration model: the workflow\'s rules without a server', () => {
     assert.equal(integration.applyFailed(outage(5_000), T0), false, 'a transient failure needs no diagnosis');
     assert.deepEqual(integration.nextStep(T0, true, false), { kind: 'wait', until: T0 + 5_000, reason: 'retry the held changes' });
     assert.equal(integration.nextStep(T0 + 5_000, true, false).kind, 'apply');
+  });
+
+  it('applies a small batch on the fast path (a local activity) only while steps succeed', () => {
+    const integration = settled();
+    deliver(integration, upsert('bk-1', 1), T0);
+    assert.equal(integration.beginApply().local, true, 'one change, nothing failing: in the same workflow task');
+    integration.applyFailed(outage(), T0);
+    assert.equal(integration.beginApply().local, false, 'after a failure: the durable activity, with its retries');
+    integration.applied(summary('changes'), T0);
+    for (let i = 0; i <= LOCAL_APPLY_MAX; i++) deliver(integration, upsert(`bk-${i}`, 2), T0);
+    const large = integration.beginApply();
+    assert.equal(large.changes.length, LOCAL_APPLY_MAX + 1);
+    assert.equal(large.local, false, 'more than one Graph batch: the durable activity, which heartbeats');
   });
 
   it('rejects and counts an invalid or foreign notification without queueing it', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   getStatus, listIntegrations, notifyEventChanged, OpsError, pauseIntegration, resumeIntegration,
   startIntegration, stopIntegration, syncNow, updateConfig,
@@ -206,6 +207,54 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     recordHistory(address, 'burst-after-continue-as-new', integrationWorkflowId(customer));
   });
 
+  it('applies a signalled change in the workflow task that took it in, and falls back to the durable activity when that try fails', async () => {
+    const customer = id('fast');
+    await startIntegration(client, taskQueue, settings(customer));
+    await syncNow(client, customer);
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    const before = { ...fake.applyCalls };
+    await handle.signal('eventChanged', upsert(customer, 'bk-1', 1));
+    await syncNow(client, customer);
+    assert.deepEqual(fake.applyCalls, { local: before.local + 1, durable: before.durable }, 'the fast path alone');
+
+    // A transient failure of the fast try: the durable activity applies it, once, and nothing is reported.
+    fake.failLocalApplies(ApplicationFailure.create({ message: 'Graph answered 503', type: 'UNAVAILABLE' }));
+    await handle.signal('eventChanged', upsert(customer, 'bk-2', 1));
+    await syncNow(client, customer);
+    assert.deepEqual(fake.applyCalls, { local: before.local + 2, durable: before.durable + 1 });
+    assert.deepEqual(fake.applied.filter((c) => c.customerId === customer).map((c) => c.eventId), ['bk-1', 'bk-2']);
+    assert.equal((await getStatus(client, customer)).lastError, undefined);
+
+    // A verdict (the customer's setup refuses): no durable retry, the integration needs attention.
+    fake.failLocalApplies(ApplicationFailure.create({ message: 'The token endpoint refused the app: AADSTS7000215.', type: 'INVALID_SECRET', nonRetryable: true }));
+    await handle.signal('eventChanged', upsert(customer, 'bk-3', 1));
+    const status = await eventually(() => getStatus(client, customer), (s) => s.state === 'needs_attention');
+    assert.equal(status.lastError?.code, 'INVALID_SECRET');
+    assert.equal(fake.applyCalls.durable, before.durable + 1, 'a verdict is not tried again elsewhere');
+    fake.failLocalApplies(undefined);
+    await stopIntegration(client, customer);
+    recordHistory(address, 'fast-path-fallback-and-verdict', integrationWorkflowId(customer));
+  });
+
+  it('takes in a burst of signals that arrives while a change is applied in its workflow task, losing none', async () => {
+    const customer = id('burst-local');
+    await startIntegration(client, taskQueue, settings(customer));
+    await syncNow(client, customer);
+    const handle = client.workflow.getHandle(integrationWorkflowId(customer));
+    const hold = fake.holdApplies();
+    await handle.signal('eventChanged', upsert(customer, 'bk-0', 1));
+    await hold.entered; // the fast path holds the workflow task open: the signals below wait in the server's buffer
+    const burst = Array.from({ length: 150 }, (_, i) => `bk-${i + 1}`);
+    for (const eventId of burst) await handle.signal('eventChanged', upsert(customer, eventId, 1));
+    hold.open();
+    await eventually(() => getStatus(client, customer), (s) => s.pendingChanges === 0, 60_000);
+    await eventually(() => syncNow(client, customer), () => true, 60_000); // refused while a workflow task is retried
+    const done = new Set(fake.applied.filter((c) => c.customerId === customer).map((c) => c.eventId));
+    assert.deepEqual([...burst, 'bk-0'].filter((e) => !done.has(e)), [], 'every signalled change applied');
+    assert.equal((await getStatus(client, customer)).state, 'running');
+    await stopIntegration(client, customer);
+  });
+
   it('never lets a late, older upsert bring back a booking while its newer delete is being applied', async () => {
     const customer = id('late');
     await startIntegration(client, taskQueue, settings(customer));
@@ -230,9 +279,13 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
     await syncNow(client, customer);
     const handle = client.workflow.getHandle(integrationWorkflowId(customer));
     const firstRun = (await handle.describe()).runId;
+    // The batch held is the durable activity's (its fast try fails): a local one would hold the
+    // workflow task open, and the test below is about messages recorded while a batch is in flight.
+    fake.failLocalApplies(ApplicationFailure.create({ message: 'Graph answered 503', type: 'UNAVAILABLE' }));
     const hold = fake.holdApplies();
     await handle.signal('eventChanged', upsert(customer, 'bk-0', 1));
     await hold.entered; // a batch is in flight; everything below waits behind it
+    fake.failLocalApplies(undefined);
     // Grow the history past the server's continue-as-new suggestion, queueing changes as it grows.
     let sent = 1;
     while ((await handle.describe()).historyLength <= SUGGEST_CONTINUE_AS_NEW_AT) {
@@ -286,7 +339,8 @@ describe('integration workflow lifecycle (real Temporal dev server, fake activit
       .map((e) => `${e.eventType}: ${JSON.parse(Buffer.from(e.userMetadata!.summary!.data!, 'base64').toString('utf8'))}`);
     assert.ok(summaries.some((s) => /ACTIVITY_TASK_SCHEDULED: reconcile: full pass/.test(s)), summaries.join('\n'));
     assert.ok(summaries.some((s) => /ACTIVITY_TASK_SCHEDULED: diagnose the customer's setup/.test(s)));
-    assert.ok(summaries.some((s) => /ACTIVITY_TASK_SCHEDULED: apply (1 change: 1 (upsert|delete)|2 changes: 1 upsert, 1 delete)/.test(s)), summaries.join('\n'));
+    // A small batch is applied by a local activity: its marker carries the summary.
+    assert.ok(summaries.some((s) => /MARKER_RECORDED: apply (1 change: 1 (upsert|delete)|2 changes: 1 upsert, 1 delete)/.test(s)), summaries.join('\n'));
     assert.ok(summaries.some((s) => /TIMER_STARTED: (re-check the customer's setup|next reconcile)/.test(s)));
   });
 });
