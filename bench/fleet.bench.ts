@@ -23,12 +23,13 @@ import { trustCertificateAuthority } from '../src/net/trust';
 import { createGraphClient } from '../src/outlook/graph-client';
 import { countIntegrations, getStatus, listIntegrationPage, startIntegration } from '../src/ops/integrations';
 import { statusWithin } from '../src/ops/status';
+import { startCluster } from '../src/cluster/cluster';
 import { startDevServer } from '../src/temporal/dev-server';
 import { dataConverterFor } from '../src/temporal/encryption';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../src/webhook/signature';
 import type { FeedBooking } from '../src/winearound/ical-write';
 import { integrationWorkflowId } from '../src/workflows/messages';
-import { analyseHistories, percentile, type HistoryFigures } from './fleet/histories';
+import { analyseHistories, percentile, signalAnatomy, type HistoryFigures, type SignalAnatomy } from './fleet/histories';
 import { ProcessTrack } from './fleet/processes';
 import { startWorkerProcess, type WorkerProcess } from './fleet/worker-process';
 import { observeWrites, startFleetWorld, type Customer } from './fleet/world';
@@ -43,9 +44,11 @@ interface Options {
   idleMinutes: number;
   bookings: number;
   historyProbes: number;
+  probeSignals: number;
   workerNodeArgs: string[];
   workerEnv: Record<string, string>;
   eagerActivities: boolean;
+  cluster: boolean;
   out?: string;
 }
 
@@ -70,9 +73,11 @@ function parseOptions(argv: string[]): Options {
     .option('--idle-minutes <m>', 'length of the idle phase after the stream', positive, 2)
     .option('--bookings <n>', 'bookings in each customer\'s feed', (v) => Math.round(positive(v)), 20)
     .option('--history-probes <n>', 'customers kept out of the stream, signalled one at a time to count history events', (v) => Math.round(positive(v)), 5)
+    .option('--probe-signals <n>', 'signals per history probe customer', (v) => Math.round(positive(v)), 4)
     .option('--worker-node-args <args>', 'node flags for the worker processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"', (v) => v.split(' ').filter(Boolean), [])
     .option('--worker-env <pairs>', 'extra environment for the workers, KEY=VALUE,…', (v) => Object.fromEntries(v.split(',').map((p) => p.split('='))), {})
     .option('--eager-activities', 'turn the dev server\'s eager activity dispatch on (an experiment; off by default, as in Temporal)', false)
+    .option('--cluster', 'run on the production topology (the Temporal server on PostgreSQL, as `npm run cluster`) instead of the dev server on SQLite', false)
     .option('--out <file>', 'also write the figures as JSON')
     .parse(argv);
   const o = program.opts();
@@ -93,6 +98,22 @@ async function eachLimit<T>(items: T[], concurrency: number, task: (item: T) => 
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < items.length) await task(items[next++]);
   }));
+}
+
+/**
+ * The Temporal service the fleet runs on: the dev server on SQLite (as `npm start`), or with
+ * `--cluster` the production topology's (the Temporal server on PostgreSQL, as `npm run cluster`).
+ */
+async function startTemporal(o: Options, dir: string, tracks: ProcessTrack[]): Promise<{ address: string; namespace: string; stop(): Promise<void> }> {
+  if (o.cluster) {
+    const cluster = await startCluster({ folder: join(dir, 'cluster'), workers: 0, ui: false, report: log });
+    tracks.push(new ProcessTrack('temporal server', cluster.server.process.pid));
+    tracks.push(new ProcessTrack('postgresql', cluster.pg.process.pid, true));
+    return { address: cluster.server.address, namespace: cluster.namespace, stop: () => cluster.stop() };
+  }
+  const server = await startDevServer({ port: 0, uiPort: false, dbFile: join(dir, 'temporal.db'), quiet: true, eagerActivities: o.eagerActivities });
+  if (server.pid) tracks.push(new ProcessTrack('temporal dev server', server.pid));
+  return { address: server.address, namespace: 'default', stop: () => server.stop() };
 }
 
 async function main(): Promise<void> {
@@ -125,11 +146,10 @@ async function main(): Promise<void> {
     if (tag) waiting.get(Number(tag))?.(at);
   });
 
-  const server = await startDevServer({ port: 0, uiPort: false, dbFile: join(dir, 'temporal.db'), quiet: true, eagerActivities: o.eagerActivities });
   const tracks: ProcessTrack[] = [new ProcessTrack('bench (emulators)', process.pid)];
-  if (server.pid) tracks.push(new ProcessTrack('temporal dev server', server.pid));
+  const server = await startTemporal(o, dir, tracks);
   const workerEnv = {
-    TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue,
+    TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, TEMPORAL_TASK_QUEUE: taskQueue,
     MS_AUTHORITY_HOST: world.microsoft.baseUrl, MS_GRAPH_BASE_URL: world.microsoft.baseUrl,
     WA_EXTRA_CA_FILE: join(dir, 'ca.pem'), WA_SECRETS_FILE: join(dir, 'secrets.json'),
     WA_WEBHOOK_PORT: '0', WA_WEBHOOK_SECRET: webhookSecret, WA_PAYLOAD_KEY: payloadKey, WA_PAYLOAD_KEY_ID: 'bench',
@@ -144,7 +164,7 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => tracks.forEach((t) => t.sample()), 1000);
   tracks.forEach((t) => t.sample());
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, dataConverter: dataConverterFor({ current: { id: 'bench', key: payloadKey } }) });
+  const client = new Client({ connection, namespace: server.namespace, dataConverter: dataConverterFor({ current: { id: 'bench', key: payloadKey } }) });
   const rssBeforeMb = Object.fromEntries(tracks.map((t) => [t.name, t.lastRssMb()]));
 
   try {
@@ -212,7 +232,7 @@ async function main(): Promise<void> {
     let webhookRetries = 0;
     const pendingChanges: Promise<void>[] = [];
     /** WineAround's side: change the booking in the customer's feed, then send the signed notification. */
-    const change = async (c: Customer, timeoutMs = 120_000): Promise<number | undefined> => {
+    const change = async (c: Customer, timeoutMs = 120_000): Promise<{ latency: number; sentAt: number; visibleAt: number } | undefined> => {
       const bookings = c.feed.bookings();
       const booking = bookings[Math.floor(Math.random() * bookings.length)];
       const k = ++tag;
@@ -239,7 +259,7 @@ async function main(): Promise<void> {
         return undefined;
       }
       const at = await visible;
-      return at === undefined ? undefined : at - t0;
+      return at === undefined ? undefined : { latency: at - t0, sentAt: performance.timeOrigin + t0, visibleAt: performance.timeOrigin + at };
     };
 
     const msal = new ConfidentialClientApplication({
@@ -265,12 +285,15 @@ async function main(): Promise<void> {
     const streamStart = Date.now();
     const streamEnd = streamStart + o.minutes * 60_000;
     const historyPerSignal: number[] = [];
+    const anatomies: SignalAnatomy[] = [];
     const historyProbe = async () => {
-      for (const c of probeCustomers) {
-        await sleep(((streamEnd - streamStart) / (probeCustomers.length + 1)) * 0.8);
+      const rounds = probeCustomers.flatMap((c) => Array.from({ length: o.probeSignals }, () => c));
+      for (const c of rounds) {
+        await sleep(((streamEnd - streamStart) / (rounds.length + 1)) * 0.8);
         const handle = client.workflow.getHandle(integrationWorkflowId(c.id));
         const before = (await handle.describe()).historyLength;
-        if ((await change(c)) === undefined) continue;
+        const seen = await change(c);
+        if (seen === undefined) continue;
         // Settled: no activity pending and the history stops growing.
         let last = -1;
         for (;;) {
@@ -280,13 +303,15 @@ async function main(): Promise<void> {
           await sleep(300);
         }
         historyPerSignal.push(last - before);
+        const anatomy = signalAnatomy((await handle.fetchHistory()).events ?? [], before, seen.sentAt, seen.visibleAt);
+        if (anatomy) anatomies.push(anatomy);
       }
     };
     const probing = historyProbe();
     const bareTimer = setInterval(() => void bareCreate().catch(() => undefined), 500);
     const streamTimer = setInterval(() => {
       const c = streamCustomers[Math.floor(Math.random() * streamCustomers.length)];
-      pendingChanges.push(change(c).then((latency) => { if (latency === undefined) lost += 1; else latencies.push(latency); }));
+      pendingChanges.push(change(c).then((seen) => { if (seen === undefined) lost += 1; else latencies.push(seen.latency); }));
     }, 1000 / o.rate);
     await sleep(streamEnd - Date.now());
     clearInterval(streamTimer);
@@ -346,6 +371,9 @@ async function main(): Promise<void> {
         bareCreateMs: bare,
         overheadMs: { p50: signal.p50 - bare.p50, p99: signal.p99 - bare.p50 },
         historyEventsPerSignal: historyPerSignal,
+        // Medians over the probe signals (sent one at a time, while the stream runs).
+        signalAnatomyMs: Object.fromEntries((['toSignal', 'toWorkflowTask', 'workflowTask', 'toStep', 'step'] as const)
+          .map((k) => [k, percentile(anatomies.map((a) => a[k]).sort((x, y) => x - y), 50)])),
       },
       idle: {
         minutes: o.idleMinutes,
@@ -400,6 +428,8 @@ function renderTable(f: Figures): string {
   add('bare MSAL + Graph create, ms', pct(f.stream.bareCreateMs));
   add('overhead over bare p50, ms', `p50 +${f.stream.overheadMs.p50} · p99 +${f.stream.overheadMs.p99}`);
   add('history events per signal', f.stream.historyEventsPerSignal.join(', '));
+  const a = f.stream.signalAnatomyMs;
+  add('one signal, p50 ms', `webhook→signal ${a.toSignal} · →workflow task ${a.toWorkflowTask} · task→step ${a.workflowTask} · step dispatch ${a.toStep} · step→visible ${a.step}`);
   add('history length (p50 / max)', `${f.histories.historyLength.p50} / ${f.histories.historyLength.max}`);
   add('largest payload', `${f.histories.largestPayload.bytes} B (${f.histories.largestPayload.eventType})`);
   add('idle Graph requests', `${f.idle.graphRequestsPerReconcile} per reconcile · ${f.idle.graphRequestsPerCustomerHour} per customer-hour (${f.idle.reconciles} reconciles in ${f.idle.minutes} min; token ${f.idle.tokenRequests})`);

@@ -63,3 +63,45 @@ export async function analyseHistories(client: Client, workflowIds: string[], co
     firstTaskWaitMs: { p50: percentile(waits, 50), p90: percentile(waits, 90), max: waits.at(-1) ?? 0 },
   };
 }
+
+/** Where one signalled change spent its time, in ms, from the webhook request to the write in the mailbox. */
+export interface SignalAnatomy {
+  /** Webhook request → the signal recorded in history. */
+  toSignal: number;
+  /** Signal → the workflow task that takes it in starts on a worker. */
+  toWorkflowTask: number;
+  /** That workflow task, start → the step that writes scheduled (includes the notification check). */
+  workflowTask: number;
+  /** Step scheduled → started on a worker (an activity's trip through matching; 0 for a local one). */
+  toStep: number;
+  /** Step started → the write stored by the emulator (token, lookup, write). */
+  step: number;
+}
+
+/**
+ * Reads the anatomy of the one signal a history gained after `fromEvent` from its event times
+ * (server clock = this machine's). Undefined when the history is not shaped as expected.
+ */
+export function signalAnatomy(events: temporal.api.history.v1.IHistoryEvent[], fromEvent: number, sentAt: number, visibleAt: number): SignalAnatomy | undefined {
+  const later = events.filter((e) => Number(e.eventId) > fromEvent);
+  const at = (type: number, after = 0) => {
+    const e = later.find((x) => x.eventType === type && tsToMs(x.eventTime) >= after);
+    return e ? tsToMs(e.eventTime) : undefined;
+  };
+  const signalled = at(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+  if (signalled === undefined) return undefined;
+  const taskStarted = at(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, signalled);
+  const scheduled = at(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, signalled);
+  const stepStarted = at(EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, signalled);
+  if (taskStarted === undefined) return undefined;
+  // A local step has no scheduled/started events: it runs inside the workflow task.
+  const stepBegan = scheduled ?? taskStarted;
+  const stepRan = stepStarted ?? stepBegan;
+  return {
+    toSignal: signalled - sentAt,
+    toWorkflowTask: taskStarted - signalled,
+    workflowTask: stepBegan - taskStarted,
+    toStep: stepRan - stepBegan,
+    step: visibleAt - stepRan,
+  };
+}
