@@ -12,7 +12,7 @@
  * → idle (Graph requests of idle customers, memory once the fleet rests). See docs/benchmark.md.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
@@ -106,6 +106,7 @@ async function eachLimit<T>(items: T[], concurrency: number, task: (item: T) => 
  */
 async function startTemporal(o: Options, dir: string, tracks: ProcessTrack[]): Promise<{ address: string; namespace: string; stop(): Promise<void> }> {
   if (o.cluster) {
+    chmodSync(dir, 0o711); // PostgreSQL runs as its own user and must reach its folder inside (the secrets file stays 0600)
     const cluster = await startCluster({ folder: join(dir, 'cluster'), workers: 0, ui: false, report: log });
     tracks.push(new ProcessTrack('temporal server', cluster.server.process.pid));
     tracks.push(new ProcessTrack('postgresql', cluster.pg.process.pid, true));
