@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
 import { trustCertificateAuthority } from '../src/net/trust';
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
     let statusFailures = 0;
     const statusErrors = new Map<string, number>();
     const statusFromServer = new Map<string, number>();
+    /** Customers whose workflow misbehaved (a nondeterministic replay, no status at the end): their histories are kept. */
+    const suspects = new Map<string, string>();
     const probeStatus = async () => {
       while (!waveOver) {
         const c = started[Math.floor(Math.random() * started.length)];
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
           if (answer.from === 'server') {
             const why = answer.why.replace(/\d+ ms/, 'N ms').slice(0, 120);
             statusFromServer.set(why, (statusFromServer.get(why) ?? 0) + 1);
+            if (/nondeterminism/i.test(answer.why)) suspects.set(c.id, answer.why);
           }
         } catch (err) {
           statusFailures += 1;
@@ -343,10 +347,17 @@ async function main(): Promise<void> {
         const s = await getStatus(client, c.id);
         if (s.lastError) withError += 1;
         if (s.nextRunAt && Date.parse(s.nextRunAt) < Date.now() - 60_000) overdue += 1;
-      } catch {
+      } catch (err) {
         unanswered += 1;
+        suspects.set(c.id, (err as Error).message);
       }
     });
+    for (const [id, why] of suspects) {
+      const file = join(tmpdir(), `wa-fleet-suspect-${id}.json`);
+      const history = await client.workflow.getHandle(integrationWorkflowId(id)).fetchHistory().catch(() => undefined);
+      if (history) writeFileSync(file, historyToJSON(history)); // as `temporal workflow show --output json`: replayable
+      log(`${id}: ${why.slice(0, 300)} — history in ${file}`);
+    }
     const histories: HistoryFigures = await analyseHistories(client, world.customers.map((c) => integrationWorkflowId(c.id)));
 
     const phase = (from: number, to: number) => Object.fromEntries(tracks.map((t) => [t.name, { cpuPercent: t.cpuPercent(from, to), peakRssMb: t.peakRssMb(from, to) }]));

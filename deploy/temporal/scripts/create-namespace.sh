@@ -39,7 +39,18 @@ else
 fi
 
 # Same names as the dev server registers for `npm start` (issue 2, item 3).
-retry "search attributes in $TEMPORAL_NAMESPACE" ns search-attribute create \
-  --name WaCustomerId --type Keyword \
-  --name WaIntegrationStatus --type Keyword \
-  --name WaErrorCode --type Keyword
+if ns search-attribute list 2>/dev/null | grep -q WaErrorCode; then
+  echo "search attributes exist"
+else
+  retry "search attributes in $TEMPORAL_NAMESPACE" ns search-attribute create \
+    --name WaCustomerId --type Keyword \
+    --name WaIntegrationStatus --type Keyword \
+    --name WaErrorCode --type Keyword
+  # Each Temporal service reads search attributes from a cache it refreshes once a minute
+  # (server: common/searchattribute/manager.go, cacheRefreshInterval). Wait that out, so that the
+  # first start or upsert does not meet an unknown attribute. (Forcing a refresh on every read,
+  # system.forceSearchAttributesCacheRefreshOnRead, is for tests: it serialises every read of
+  # them through one lock and a database query, which a fleet's start-up wave queued behind.)
+  echo "waiting 61 s until every Temporal service sees the new search attributes"
+  sleep 61
+fi
