@@ -3,8 +3,10 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
+  TemporalFailure,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -195,8 +197,13 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     const options = { summary: describeChanges(changes) };
     const input: Parameters<Activities['applyChanges']> = [{ config, changes }];
     const durably = () => applyChanges.executeWithOptions(options, input);
+    const fallBack = (err: unknown) => {
+      if (isVerdict(err) || isCancellation(err)) throw err;
+      log.warn('The fast path could not apply the changes; the durable activity takes them', { error: (err as Error).message });
+      return durably();
+    };
     try {
-      const summary = local ? await applyChangesNow.executeWithOptions(options, input).catch((err: unknown) => (isVerdict(err) ? Promise.reject(err) : durably())) : await durably();
+      const summary = local ? await applyChangesNow.executeWithOptions(options, input).catch(fallBack) : await durably();
       integration.applied(summary, Date.now());
     } catch (err) {
       if (integration.applyFailed(describeFailure(err), Date.now())) await runDiagnosis();
@@ -276,10 +283,13 @@ function isVerdict(err: unknown): boolean {
   return cause instanceof ApplicationFailure && cause.nonRetryable === true;
 }
 
-/** What a step's activity threw: an activity's failure wraps it; a local activity's arrives as it was thrown. */
+/**
+ * What a step's activity threw. An activity's failure wraps it; a local activity's may arrive bare
+ * (an ApplicationFailure as thrown, and on replay a timeout as read back from its marker).
+ */
 function stepFailureCause(err: unknown): Error | undefined {
   if (err instanceof ActivityFailure) return err.cause;
-  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof TemporalFailure) return err;
   return undefined;
 }
 
@@ -293,7 +303,7 @@ function describeChanges(changes: EventChange[]): string {
 
 function describeFailure(err: unknown): StepFailure {
   const at = new Date(Date.now()).toISOString();
-  if (err instanceof ActivityFailure || err instanceof ApplicationFailure) {
+  if (err instanceof TemporalFailure && !isCancellation(err)) {
     const cause = stepFailureCause(err);
     if (cause instanceof ApplicationFailure) {
       const details = (cause.details?.[0] ?? {}) as { advice?: string; retryAfterMs?: number };
