@@ -149,7 +149,12 @@ async function main(): Promise<void> {
   });
 
   const tracks: ProcessTrack[] = [new ProcessTrack('bench (emulators)', process.pid)];
-  const server = await startTemporal(o, dir, tracks);
+  const server = await startTemporal(o, dir, tracks).catch(async (err: unknown) => {
+    stopObserving();
+    await world.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   const workerEnv = {
     TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, TEMPORAL_TASK_QUEUE: taskQueue,
     MS_AUTHORITY_HOST: world.microsoft.baseUrl, MS_GRAPH_BASE_URL: world.microsoft.baseUrl,
