@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
+  CancelledFailure,
   TemporalFailure,
   condition,
   continueAsNew,
@@ -303,7 +304,8 @@ function describeChanges(changes: EventChange[]): string {
 
 function describeFailure(err: unknown): StepFailure {
   const at = new Date(Date.now()).toISOString();
-  if (err instanceof TemporalFailure && !isCancellation(err)) {
+  // An activity's failure (a cancelled one included, as before the fast path), or a local one's bare failure.
+  if (err instanceof ActivityFailure || (err instanceof TemporalFailure && !(err instanceof CancelledFailure))) {
     const cause = stepFailureCause(err);
     if (cause instanceof ApplicationFailure) {
       const details = (cause.details?.[0] ?? {}) as { advice?: string; retryAfterMs?: number };
