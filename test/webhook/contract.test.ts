@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,7 +201,7 @@ describe('the webhook contract (docs/webhook.md, docs/webhook.openapi.json)', fu
       const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', blockAfter(guide(), '<!-- tested:sign-curl -->')], {
         cwd: dir,
         env: { ...process.env, WA_WEBHOOK_URL: urlOf(webhook, WEBHOOK_PATH), WA_WEBHOOK_SECRET: secret },
-      });
+      }).finally(() => rmSync(dir, { recursive: true, force: true }));
       check.answer(WEBHOOK_PATH, 'post', { status: 202, contentType: 'application/json', body: stdout });
       assert.equal((JSON.parse(stdout) as { accepted: boolean }).accepted, true);
       assert.equal(await signalsReceived(), before + 1);
@@ -213,11 +213,14 @@ describe('the webhook contract (docs/webhook.md, docs/webhook.openapi.json)', fu
         deliverBookingChange(url: string, secret: string, change: object, options?: { attempts?: number; firstDelayMs?: number }): Promise<Response | Error>;
       };
       let snippet: Snippet;
+      let snippetDir: string | undefined;
+      after(() => snippetDir && rmSync(snippetDir, { recursive: true, force: true }));
 
       before(async () => {
         // Compiled as a reader would compile it; type errors in the guide fail here.
         const source = blockAfter(guide(), '<!-- tested:sign-ts -->');
-        const file = join(mkdtempSync(join(tmpdir(), 'wa-contract-')), 'snippet.ts');
+        snippetDir = mkdtempSync(join(tmpdir(), 'wa-contract-'));
+        const file = join(snippetDir, 'snippet.ts');
         writeFileSync(file, source);
         const program = ts.createProgram([file], { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, lib: ['lib.es2022.d.ts'], types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')], noEmit: true, skipLibCheck: true });
         const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
