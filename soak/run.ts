@@ -53,6 +53,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   log(`soak: seed ${options.seed}, ${options.customers} customers, ${options.minutes} min of chaos, ${schedule.actions.length} actions, schedule ${schedule.digest}`);
 
   const stack = await startStack(options.customers);
+  let passed = false;
   const injected: Record<string, number> = {};
   const skipped: Record<string, number> = {};
   const count = (bag: Record<string, number>, key: string) => { bag[key] = (bag[key] ?? 0) + 1; };
@@ -228,6 +229,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (Date.now() - stoppedAt > intervalMs + settleMs) break;
       await sleep(2000);
     }
+    passed = convergedAfterMs !== undefined;
     return {
       seed: options.seed, customers: options.customers, minutes: options.minutes, scheduleDigest: schedule.digest,
       actions: schedule.actions.length, injected, skipped, observed: { 'worker exited and was restarted': stack.workerRestarts },
@@ -235,7 +237,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       workerLog: stack.workerLog,
     };
   } finally {
-    await stack.close();
+    await stack.close({ keepLog: !passed });
   }
 }
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,8 @@ export interface Stack {
   workerLog: string;
   /** Times the worker exited on its own and was restarted, as a supervisor would. */
   readonly workerRestarts: number;
-  close(): Promise<void>;
+  /** Stops everything; the folder with the worker's log is kept only when asked (to read after a failure). */
+  close(options?: { keepLog?: boolean }): Promise<void>;
 }
 
 export async function startStack(customers: number): Promise<Stack> {
@@ -135,7 +136,7 @@ export async function startStack(customers: number): Promise<Stack> {
     },
     startServer,
     serverRunning: () => server !== undefined,
-    async close() {
+    async close({ keepLog = false } = {}) {
       closing = true;
       await new Promise((r) => webhook.close(r));
       if (worker && worker.exitCode === null && worker.signalCode === null) {
@@ -148,6 +149,7 @@ export async function startStack(customers: number): Promise<Stack> {
       log.end();
       for (const feed of feeds) await feed.close();
       await microsoft.close();
+      if (!keepLog) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -74,7 +74,8 @@ describe('resilience end to end: worker crash, server restart, signal burst', fu
   });
 
   it('converges after the Temporal server restarts, keeping the integration and its history (SQLite)', async () => {
-    const dbFile = join(mkdtempSync(join(tmpdir(), 'wa-restart-')), 'temporal.db');
+    const dbDir = mkdtempSync(join(tmpdir(), 'wa-restart-'));
+    const dbFile = join(dbDir, 'temporal.db');
     const port = await freePort();
     let server: DevServer = await startDevServer({ port, uiPort: false, dbFile, quiet: true });
     const taskQueue = `restart-${randomUUID()}`;
@@ -109,6 +110,7 @@ describe('resilience end to end: worker crash, server restart, signal burst', fu
       await running;
       await connection.close();
       await server.stop();
+      rmSync(dbDir, { recursive: true, force: true });
     }
   });
 

@@ -1,4 +1,4 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../src/emulator';
@@ -29,7 +29,8 @@ export interface World {
 export async function startWorld(bookingCount = 12): Promise<World> {
   const microsoft = await startMicrosoftEmulator();
   trustCertificateAuthority(microsoft.caPem);
-  const caFile = join(mkdtempSync(join(tmpdir(), 'wa-e2e-')), 'ca.pem');
+  const caDir = mkdtempSync(join(tmpdir(), 'wa-e2e-'));
+  const caFile = join(caDir, 'ca.pem');
   writeFileSync(caFile, microsoft.caPem);
   microsoft.addTenant({ id: TENANT, domain: 'cantina-e2e.onmicrosoft.com' });
   microsoft.addApp({ tenantId: TENANT, clientId: CLIENT, secrets: [{ value: SECRET }], roles: ['Calendars.ReadWrite'] });
@@ -49,6 +50,7 @@ export async function startWorld(bookingCount = 12): Promise<World> {
     close: async () => {
       await feed.close();
       await microsoft.close();
+      rmSync(caDir, { recursive: true, force: true });
     },
   };
 }

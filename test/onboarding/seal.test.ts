@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { OpsError } from '../../src/ops/integrations';
 import { onboardingLink, type LinkPayload } from '../../src/onboarding/link';
@@ -80,7 +83,10 @@ describe('config: onboarding by admin consent', () => {
     WA_PUBLIC_URL: 'https://sync.winearound.test/', WA_ONBOARDING_SECRET: SECRET,
     WA_APP_CLIENT_ID: '0f0e0d0c-0b0a-4909-8807-060504030201', WA_APP_SECRET_REF: 'winearound-app', WA_WEBHOOK_PORT: '8080',
   };
-  const env = (extra: Record<string, string | undefined>) => ({ WA_DATA_DIR: '/tmp/wa-onboarding-config-test', WA_PAYLOAD_ENCRYPTION: 'off', ...extra });
+  let dataDir: string;
+  before(() => { dataDir = mkdtempSync(join(tmpdir(), 'wa-onboarding-config-')); });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env = (extra: Record<string, string | undefined>) => ({ WA_DATA_DIR: dataDir, WA_PAYLOAD_ENCRYPTION: 'off', ...extra });
 
   it('is off unless configured, and reads all four variables when set', () => {
     assert.equal(loadConfig(env({})).onboarding, undefined);

@@ -6,7 +6,7 @@ import { startFeedEmulator } from '../../src/winearound/feed-emulator';
 import { sampleBookings } from '../../src/winearound/sample-bookings';
 import { FileAndEnvSecretStore } from '../../src/secrets/store';
 import { SyncError } from '../../src/outlook/errors';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveStaticFeed, type StaticFeed } from './static-feed';
@@ -22,12 +22,15 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
   this.timeout(60_000);
   let world: SyncWorld;
   const feeds: StaticFeed[] = [];
+  let dir: string;
   before(async () => {
     world = await startSyncWorld();
+    dir = mkdtempSync(join(tmpdir(), 'wa-secrets-'));
   });
   after(async () => {
     for (const f of feeds) await f.close();
     await world.close();
+    rmSync(dir, { recursive: true, force: true });
   });
   const tourFields = { title: 'Tour in vigna', allDay: false, start: { kind: 'dateTime', dateTime: '2027-05-01T10:00:00', timeZone: 'Europe/Rome' }, end: { kind: 'dateTime', dateTime: '2027-05-01T11:00:00', timeZone: 'Europe/Rome' } };
   const feed = async (text: string, headers?: Record<string, string>) => {
@@ -159,7 +162,7 @@ describe('reconcile safety: unparseable bookings, secrets files, parser errors',
   });
 
   it('reports an unreadable secrets file as a configuration error that quotes none of it', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'wa-secrets-')), 'secrets.json');
+    const file = join(dir, 'secrets.json');
     writeFileSync(file, '{"cantina-oro-graph": Xy8Q~super-secret-value}', { mode: 0o600 });
     const deps = { ...world.deps(), secrets: new FileAndEnvSecretStore(file, {}) };
     const config = configFor({ customerId: 'oro-secrets', mailbox: world.addMailbox('safety-secrets'), feedUrl: await feed(calendar()) });

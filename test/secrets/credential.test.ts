@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialFormatError, parseCredential } from '../../src/secrets/credential';
@@ -11,9 +11,15 @@ describe('secret references: client secrets and certificates', function () {
   this.timeout(30_000);
   let cert: TestCertificate;
   let other: TestCertificate;
+  const dirs: string[] = [];
+  const tempDir = () => {
+    dirs.push(mkdtempSync(join(tmpdir(), 'wa-secrets-')));
+    return dirs[dirs.length - 1];
+  };
   before(async () => {
     [cert, other] = await Promise.all([makeCertificate({ cn: 'Cantina Rossi sync' }), makeCertificate()]);
   });
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('reads a plain value as a client secret and a PEM bundle as a certificate with its SHA-256 thumbprint and validity', () => {
     assert.deepEqual(parseCredential('s3cr~et'), { kind: 'secret', secret: 's3cr~et' });
@@ -46,7 +52,7 @@ describe('secret references: client secrets and certificates', function () {
   });
 
   it('resolves the secrets file\'s {privateKey, certificate} object to the bundle', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'wa-secrets-')), 'secrets.json');
+    const file = join(tempDir(), 'secrets.json');
     writeFileSync(file, JSON.stringify({ cert: { privateKey: cert.privateKey, certificate: cert.certificate }, plain: 'value' }), { mode: 0o600 });
     const store = new FileAndEnvSecretStore(file, {});
     assert.equal(parseCredential((await store.get('cert'))!).kind, 'certificate');
@@ -54,7 +60,7 @@ describe('secret references: client secrets and certificates', function () {
   });
 
   it('refuses a secrets file that group or others can access, as ssh refuses such keys', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'wa-secrets-')), 'secrets.json');
+    const file = join(tempDir(), 'secrets.json');
     writeFileSync(file, JSON.stringify({ ref: 'value' }));
     const store = new FileAndEnvSecretStore(file, {});
     for (const mode of [0o644, 0o640, 0o604, 0o660]) {
