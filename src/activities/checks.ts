@@ -3,6 +3,8 @@ import {
   configPatchSchema, describeIssues, integrationConfigSchema, type ConfigChanges, type IntegrationConfig,
 } from '../sync/integration-config';
 import { parseNotification, type EventChange } from '../winearound/notification';
+import type { SyncSummary } from '../reconcile/summary';
+import { fastBatch, type FastApply } from '../workflows/integration-model';
 
 /**
  * What reaches an integration workflow from outside (its input, config patches, WineAround's
@@ -44,3 +46,21 @@ export const checkActivities = {
 };
 
 export type CheckActivities = typeof checkActivities;
+
+export interface FastAnswer {
+  verdicts: CheckedChange[];
+  /** Absent when no notification made a change to write. */
+  summary?: SyncSummary;
+}
+
+/**
+ * The fast path's one local activity: checks the notifications, then writes the batch they make
+ * (the ledger's rule, `fastBatch`) with `apply`, the applyChanges activity's own function.
+ */
+export function checkAndApplyWith(apply: (input: { config: IntegrationConfig; changes: EventChange[] }) => Promise<SyncSummary>) {
+  return async function checkAndApplyChanges(input: { raws: unknown[]; fast: FastApply }): Promise<FastAnswer> {
+    const verdicts = input.raws.map(checkChange);
+    const changes = fastBatch(verdicts, input.fast);
+    return changes.length ? { verdicts, summary: await apply({ config: input.fast.config, changes }) } : { verdicts };
+  };
+}

@@ -1,7 +1,7 @@
 import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { DiagnosisReport } from '../diagnosis/report';
-import { checkActivities } from './checks';
+import { checkActivities, checkAndApplyWith } from './checks';
 import { diagnoseSetup } from '../diagnosis/diagnose';
 import { noMetrics, type MetricsRecorder, type SyncKind } from '../metrics/recorder';
 import { classifyError } from '../outlook/errors';
@@ -101,6 +101,16 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
+  async function applyChanges(input: { config: IntegrationConfig; changes: EventChange[] }): Promise<SyncSummary> {
+    const summary = await counted('changes', () => applyEventChanges(input.config, input.changes, syncDeps()));
+    const appliedAt = Date.now();
+    for (const change of input.changes) {
+      const latency = appliedAt - change.version;
+      if (latency >= 0 && latency < MAX_MEASURED_LATENCY_MS) metrics.changeApplied(latency);
+    }
+    return summary;
+  }
+
   return {
     ...checkActivities,
     async reconcile(input: {
@@ -122,15 +132,8 @@ export function createActivities(deps: ActivityDeps) {
       return result.r;
     },
 
-    async applyChanges(input: { config: IntegrationConfig; changes: EventChange[] }): Promise<SyncSummary> {
-      const summary = await counted('changes', () => applyEventChanges(input.config, input.changes, syncDeps()));
-      const appliedAt = Date.now();
-      for (const change of input.changes) {
-        const latency = appliedAt - change.version;
-        if (latency >= 0 && latency < MAX_MEASURED_LATENCY_MS) metrics.changeApplied(latency);
-      }
-      return summary;
-    },
+    applyChanges,
+    checkAndApplyChanges: checkAndApplyWith(applyChanges),
 
     async diagnose(input: { config: IntegrationConfig }): Promise<DiagnosisReport> {
       return diagnoseSetup(input.config, { secrets: deps.secrets, endpoints: deps.endpoints, tokens, multiTenantAppId: deps.multiTenantAppId });

@@ -20,7 +20,9 @@ export const CHANGES_PER_APPLY = 100;
 /**
  * A batch up to this size (one Graph lookup batch and one write batch) is applied first as a
  * local activity, inside the workflow task that took its signal in: no trip through the server
- * before the write. Larger batches, and every batch after a failed step, take the durable path.
+ * before the write. When nothing else is queued, the notifications are checked and applied by
+ * that one local activity (the fast path); larger batches, and every batch after a failed step
+ * or a failed fast try, take the usual steps: check, then the durable apply.
  */
 export const LOCAL_APPLY_MAX = 20;
 /** After a transient failure, changes wait this long unless the server said how long. */
@@ -43,6 +45,31 @@ export interface CarriedState extends LedgerSnapshot {
   nextRunAt?: number;
   fullResyncNeeded?: boolean;
   recheckRequested?: boolean;
+}
+
+/** The fast path's input: what the one-step check and apply needs to pick the batch `checked` and `beginApply` would. */
+export interface FastApply {
+  config: IntegrationConfig;
+  /** The ledger's applied versions: a notification at or below one is stale. */
+  known: [string, number][];
+}
+
+/** Why a checked notification is not for this integration: invalid, or another customer's (reported, never applied). */
+function rejection(verdict: CheckedChange, customerId: string): string | undefined {
+  if ('rejected' in verdict) return verdict.rejected;
+  const theirs = verdict.change.customerId;
+  return theirs === customerId ? undefined
+    : `eventChanged.customerId: "${theirs}" is not this integration's customer ("${customerId}"); send it to wa-outlook/${theirs}`;
+}
+
+/**
+ * The batch the fast path writes: what `checked` would queue from these verdicts on a ledger with
+ * nothing queued, and `beginApply` would then take. The ledger's own rule, run where the check is.
+ */
+export function fastBatch(verdicts: CheckedChange[], { config, known }: FastApply): EventChange[] {
+  const ledger = new ChangeLedger({ appliedVersions: known });
+  for (const verdict of verdicts) if ('change' in verdict && rejection(verdict, config.customerId) === undefined) ledger.offer(verdict.change);
+  return ledger.take(CHANGES_PER_APPLY);
 }
 
 export type Step =
@@ -125,6 +152,8 @@ export class Integration {
   /** An operator asked to apply deletions the safety guard would hold back. */
   private forceRequested = false;
   private lastOutcome: { ok: true } | { ok: false; error: IntegrationError } = { ok: true };
+  /** The last fast try failed: the next batch takes the usual steps. */
+  private fastTryFailed = false;
   steps = 0;
 
   /**
@@ -169,23 +198,44 @@ export class Integration {
     this.uncheckedBytes += bytes;
   }
 
-  beginCheck(): unknown[] {
+  /**
+   * The notifications to check; with `fast`, the check also applies the batch they make, in one
+   * local activity: when nothing else is queued, the batch is small and steps are succeeding.
+   */
+  beginCheck(): { raws: unknown[]; fast?: FastApply } {
     this.steps += 1;
     const taken = this.unchecked;
     this.unchecked = [];
     this.uncheckedBytes = 0;
     this.inCheck = taken.length;
-    return taken;
+    const fast = this.state === 'running' && this.ledger.pendingCount === 0 && taken.length <= LOCAL_APPLY_MAX && this.lastOutcome.ok && !this.fastTryFailed;
+    return fast ? { raws: taken, fast: { config: this.config, known: this.ledger.snapshot().appliedVersions } } : { raws: taken };
+  }
+
+  /** The fast path's answer: the verdicts as `checked` takes them, then the batch they made (`fastBatch`), written. */
+  checkedAndApplied(verdicts: CheckedChange[], summary: SyncSummary | undefined, now: number): void {
+    this.checked(verdicts, now);
+    // Nothing written, or nothing new to write: anything queued takes the usual step.
+    if (!summary || !this.ledger.pendingCount) return;
+    this.beginApply();
+    this.applied(summary, now);
+  }
+
+  /** The fast try failed: its notifications are checked and applied again by the usual steps, at once. */
+  fastFailed(taken: unknown[]): void {
+    this.inCheck = 0;
+    const later = this.unchecked;
+    this.unchecked = [];
+    this.uncheckedBytes = 0;
+    for (const raw of [...taken, ...later]) this.receive(raw);
+    this.fastTryFailed = true;
   }
 
   /** The verdicts, in the order received: valid changes join the ledger; invalid ones are counted, reported and dropped, never harmful. */
   checked(verdicts: CheckedChange[], now: number): void {
     this.inCheck = 0;
-    const ours = this.config.customerId;
     for (const verdict of verdicts) {
-      const rejected = 'rejected' in verdict ? verdict.rejected
-        : verdict.change.customerId === ours ? undefined
-          : `eventChanged.customerId: "${verdict.change.customerId}" is not this integration's customer ("${ours}"); send it to wa-outlook/${verdict.change.customerId}`;
+      const rejected = rejection(verdict, this.config.customerId);
       if (rejected !== undefined) {
         this.rejectedSignals += 1;
         this.lastRejectedSignal = `${new Date(now).toISOString()} ${rejected}`;
@@ -350,7 +400,7 @@ export class Integration {
   beginApply(): { config: IntegrationConfig; changes: EventChange[]; local: boolean } {
     this.steps += 1;
     const changes = this.ledger.take(CHANGES_PER_APPLY);
-    return { config: this.config, changes, local: changes.length <= LOCAL_APPLY_MAX && this.lastOutcome.ok };
+    return { config: this.config, changes, local: changes.length <= LOCAL_APPLY_MAX && this.lastOutcome.ok && !this.fastTryFailed };
   }
 
   applied(summary: SyncSummary, now: number): void {
@@ -359,6 +409,7 @@ export class Integration {
     const skippedBookings = this.lastSummary?.skippedBookings;
     this.lastSummary = skippedBookings ? { ...summary, skippedBookings } : summary;
     this.lastOutcome = { ok: true };
+    this.fastTryFailed = false;
     this.heldUntil = 0;
   }
 
@@ -402,6 +453,7 @@ export class Integration {
     this.lastError = undefined;
     this.diagnosis = undefined;
     this.lastOutcome = { ok: true };
+    this.fastTryFailed = false;
     this.heldUntil = 0;
     if (run.resyncAsked === this.resyncGeneration) this.fullResyncNeeded = false;
     if (this.state === 'needs_attention') this.state = 'running';

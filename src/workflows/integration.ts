@@ -18,7 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CheckActivities } from '../activities/checks';
+import type { CheckActivities, CheckedChange } from '../activities/checks';
 import type { EventChange } from '../winearound/notification';
 import type { IntegrationConfig, IntegrationConfigInput } from '../sync/integration-config';
 import { describeDetails } from './integration-details';
@@ -58,11 +58,12 @@ const { reconcile, applyChanges } = proxyActivities<Activities>({
 });
 
 // The fast path for a small batch: once, inside the workflow task that took the signal in (no
-// trip through the server before the write). Any failure but a verdict falls back to the durable
-// activity above; a repeat is safe (creates carry a transactionId, updates and deletes are idempotent).
-// Short: the workflow task stays open meanwhile, and signals arriving then wait in the server's
-// buffer (past 100 of them the server fails the task and it is retried: slower, nothing lost).
-const { applyChanges: applyChangesNow } = proxyLocalActivities<Activities>({
+// trip through the server before the write): the notifications checked and written by one local
+// activity, or a checked batch written. A failure falls back to the usual steps (a verdict on a
+// checked batch is final); a repeat is safe (creates carry a transactionId, updates and deletes are
+// idempotent). Short: the workflow task stays open meanwhile, and signals arriving then wait in the
+// server's buffer (past 100 of them the server fails the task and it is retried: slower, nothing lost).
+const { applyChanges: applyChangesNow, checkAndApplyChanges } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '3 seconds',
   retry: { maximumAttempts: 1 },
 });
@@ -179,13 +180,34 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       }
       return;
     }
-    const raws = integration.beginCheck();
-    try {
-      const verdicts = await checkChanges(raws);
+    const { raws, fast } = integration.beginCheck();
+    const reportRejected = (verdicts: CheckedChange[]) => {
       for (const v of verdicts) {
         // Reported (status, log) and dropped: a malformed notification must never harm the integration.
         if ('rejected' in v) log.warn('Rejected an eventChanged signal', { reason: v.rejected });
       }
+    };
+    if (fast) {
+      try {
+        const summary = `check and apply ${raws.length} notification${raws.length === 1 ? '' : 's'}`;
+        const answer = await checkAndApplyChanges.executeWithOptions({ summary }, [{ raws, fast }]);
+        reportRejected(answer.verdicts);
+        integration.checkedAndApplied(answer.verdicts, answer.summary, Date.now());
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        integration.fastFailed(raws);
+        // A verdict (the customer's setup refuses the write) is final: the changes wait for the fix.
+        if (isVerdict(err)) {
+          if (integration.applyFailed(describeFailure(err), Date.now())) await runDiagnosis();
+        } else {
+          log.warn('The fast path could not apply the changes; the usual steps take them', { error: (err as Error).message });
+        }
+      }
+      return;
+    }
+    try {
+      const verdicts = await checkChanges(raws);
+      reportRejected(verdicts);
       integration.checked(verdicts, Date.now());
     } catch (err) {
       log.warn('Could not check the notifications; they wait', { error: (err as Error).message });

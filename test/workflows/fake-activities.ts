@@ -1,6 +1,6 @@
 import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
-import { checkActivities } from '../../src/activities/checks';
+import { checkActivities, checkAndApplyWith } from '../../src/activities/checks';
 import type { SyncSummary } from '../../src/reconcile/summary';
 import type { EventChange } from '../../src/winearound/notification';
 
@@ -12,7 +12,7 @@ export function fakeActivities() {
   const applied: EventChange[] = [];
   const reconciledConfigs: Parameters<Activities['reconcile']>[0]['config'][] = [];
   let reconciles = 0;
-  /** applyChanges calls, by how they ran: the fast path (local activity) or the durable activity. */
+  /** Writes, by how they ran: the fast path (a local activity) or the durable activity. */
   const applyCalls = { local: 0, durable: 0 };
   /** Set: the fast path's next tries fail with this (the durable activity is not affected). */
   let localFailure: ApplicationFailure | undefined;
@@ -22,6 +22,17 @@ export function fakeActivities() {
     kind, at: new Date().toISOString(), durationMs: 1, created: n, updated: 0, deleted: 0, unchanged: 0, skipped: {},
     requests: { feed: kind === 'changes' ? 0 : 1, graph: 1, token: 0 },
   });
+  const applyChanges: Activities['applyChanges'] = async ({ changes }) => {
+    const { isLocal } = activityInfo();
+    applyCalls[isLocal ? 'local' : 'durable'] += 1;
+    if (isLocal && localFailure) throw localFailure;
+    if (gate) {
+      gate.enter();
+      await gate.opened;
+    }
+    applied.push(...changes);
+    return summary('changes', changes.length);
+  };
   const activities: Activities = {
     ...checkActivities, // the real checks: pure, and what the workflow relies on
     async reconcile({ config }) {
@@ -32,17 +43,8 @@ export function fakeActivities() {
       }
       return { summary: summary('full'), cursor: { lastFullAt: new Date().toISOString() } };
     },
-    async applyChanges({ changes }) {
-      const { isLocal } = activityInfo();
-      applyCalls[isLocal ? 'local' : 'durable'] += 1;
-      if (isLocal && localFailure) throw localFailure;
-      if (gate) {
-        gate.enter();
-        await gate.opened;
-      }
-      applied.push(...changes);
-      return summary('changes', changes.length);
-    },
+    applyChanges,
+    checkAndApplyChanges: checkAndApplyWith(applyChanges), // the real fast path around the stand-in write
     async diagnose({ config }) {
       return { customerId: config.customerId, at: new Date().toISOString(), ok: false, checks: [{ check: 'secret', status: 'fail', code: 'INVALID_SECRET', evidence: 'AADSTS7000215', fix: 'Create a new client secret.' }] };
     },

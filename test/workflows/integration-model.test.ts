@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { checkChange } from '../../src/activities/checks';
 import { integrationConfigSchema } from '../../src/sync/integration-config';
 import { MAX_PENDING_CHANGES } from '../../src/workflows/change-ledger';
-import { Integration, LOCAL_APPLY_MAX, MAX_STEPS_PER_RUN, type ReconcileRun } from '../../src/workflows/integration-model';
+import { fastBatch, Integration, LOCAL_APPLY_MAX, MAX_STEPS_PER_RUN, type ReconcileRun } from '../../src/workflows/integration-model';
 import type { ReconcileResult, SyncSummary } from '../../src/reconcile/summary';
 
 const T0 = Date.parse('2027-01-01T00:00:00Z');
@@ -37,11 +37,11 @@ function started(): Integration {
   return integration;
 }
 
-/** A notification received and checked, as the workflow's check step does it. */
+/** A notification received and checked, as the workflow's check step does it when it does not take the fast path. */
 function deliver(integration: Integration, raw: unknown, now: number): void {
   integration.receive(raw);
   assert.equal(integration.nextStep(now, true, false).kind, 'check', 'a received notification is checked first');
-  integration.checked(integration.beginCheck().map(checkChange), now);
+  integration.checked(integration.beginCheck().raws.map(checkChange), now);
 }
 
 /** A started integration whose start-up reconcile has run. */
@@ -82,6 +82,56 @@ describe('Integration model: the workflow\'s rules without a server', () => {
     const large = integration.beginApply();
     assert.equal(large.changes.length, LOCAL_APPLY_MAX + 1);
     assert.equal(large.local, false, 'more than one Graph batch: the durable activity, which heartbeats');
+  });
+
+  it('checks and applies notifications in one step when nothing else is queued, writing exactly the batch the usual steps would', () => {
+    const integration = settled();
+    deliver(integration, upsert('bk-1', 5), T0);
+    integration.beginApply();
+    integration.applied(summary('changes'), T0); // bk-1 v5 written
+    const raws = [upsert('bk-1', 4), upsert('bk-2', 1), { ...upsert('bk-3', 1), customerId: 'bianchi' }, { ...upsert('bk-4', 1), event: {} }, upsert('bk-2', 3), upsert('bk-2', 2)];
+    // The same notifications through the usual steps, on a copy: check, then the batch taken.
+    const usual = new Integration(config, integration.carry(), T0);
+    for (const raw of raws) usual.receive(raw);
+    usual.checked(usual.beginCheck().raws.map(checkChange), T0);
+    const usualBatch = usual.beginApply().changes;
+
+    for (const raw of raws) integration.receive(raw);
+    assert.equal(integration.nextStep(T0, true, false).kind, 'check');
+    const { raws: taken, fast } = integration.beginCheck();
+    assert.ok(fast, 'running, nothing queued, a small batch: the fast path');
+    const verdicts = taken.map(checkChange);
+    const batch = fastBatch(verdicts, fast);
+    assert.deepEqual(batch.map((c) => [c.eventId, c.version]), [['bk-2', 3]], 'stale, foreign, invalid and superseded notifications are not written');
+    assert.deepEqual(batch, usualBatch);
+    integration.checkedAndApplied(verdicts, summary('changes'), T0);
+    const status = integration.status(T0);
+    assert.deepEqual([status.pendingChanges, status.rejectedSignals], [0, 2]);
+    // What was written is remembered: an older version arriving later is stale.
+    deliver(integration, upsert('bk-2', 2), T0);
+    assert.equal(integration.status(T0).pendingChanges, 0);
+  });
+
+  it('takes the usual steps after a failed fast try, and for a large, paused or queued-behind batch', () => {
+    const integration = settled();
+    integration.receive(upsert('bk-1', 1));
+    const { raws, fast } = integration.beginCheck();
+    assert.ok(fast);
+    integration.fastFailed(raws);
+    assert.equal(integration.status(T0).pendingChanges, 1, 'the notification is kept');
+    assert.equal(integration.nextStep(T0, true, false).kind, 'check', 'and checked again at once');
+    const again = integration.beginCheck();
+    assert.equal(again.fast, undefined, 'by the usual steps');
+    integration.checked(again.raws.map(checkChange), T0);
+    assert.equal(integration.beginApply().local, false, 'written by the durable activity');
+    integration.applied(summary('changes'), T0);
+    // After a success, the fast path again; not for more than one batch, nor behind queued changes.
+    for (let i = 0; i <= LOCAL_APPLY_MAX; i++) integration.receive(upsert(`bk-${i}`, 2));
+    const large = integration.beginCheck();
+    assert.equal(large.fast, undefined, 'more notifications than one Graph batch');
+    integration.checked(large.raws.map(checkChange), T0);
+    integration.receive(upsert('bk-99', 1));
+    assert.equal(integration.beginCheck().fast, undefined, 'behind queued changes: in order, by the usual steps');
   });
 
   it('rejects and counts an invalid or foreign notification without queueing it', () => {
@@ -195,7 +245,8 @@ describe('Integration model: the workflow\'s rules without a server', () => {
     integration.receive(upsert('bk-1', 1));
     assert.equal(integration.status(T0).pendingChanges, 1, 'an unchecked notification counts as pending');
     assert.equal(integration.nextStep(T0, true, true).kind, 'check', 'before the hand-off, and while paused');
-    const taken = integration.beginCheck();
+    const { raws: taken, fast } = integration.beginCheck();
+    assert.equal(fast, undefined, 'paused: no write');
     assert.equal(integration.status(T0).pendingChanges, 1, 'a notification being checked still counts as pending');
     integration.receive(upsert('bk-2', 1)); // arrives while the check runs
     integration.checkFailed(taken, T0);
@@ -204,7 +255,7 @@ describe('Integration model: the workflow\'s rules without a server', () => {
     // Handed off before the retry: the next run starts with both, in order, still to check.
     const next = new Integration(config, integration.carry(), T0);
     assert.equal(next.nextStep(T0, true, false).kind, 'check');
-    assert.deepEqual(next.beginCheck().map((raw) => (raw as { eventId: string }).eventId), ['bk-1', 'bk-2']);
+    assert.deepEqual(next.beginCheck().raws.map((raw) => (raw as { eventId: string }).eventId), ['bk-1', 'bk-2']);
   });
 
   it('tries the start config\'s check again when it could not run, instead of ending the integration', () => {

@@ -94,7 +94,7 @@ describe('the UI story under payload encryption (real Temporal dev server, fake 
     said(/WORKFLOW_EXECUTION_STARTED: .*reconcile every 60 min/s);
     said(/ACTIVITY_TASK_SCHEDULED: diagnose the customer's setup/);
     said(/ACTIVITY_TASK_SCHEDULED: reconcile: full pass/);
-    said(/MARKER_RECORDED: apply 1 change: 1 delete/); // the fast path's local activity
+    said(/MARKER_RECORDED: check and apply 1 notification$/); // the fast path's local activity
     said(/TIMER_STARTED: (re-check the customer's setup|next reconcile)/);
     assert.ok(texts.every((t) => !t.includes('s3cret')), 'no feed token in any decoded text');
   });
