@@ -7,15 +7,24 @@ import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata, ty
  * readable coloured lines when stdout is a terminal (pino-pretty), JSON lines otherwise (log
  * collectors, containers, files). Redaction is a second line of defence: nothing logs secrets on purpose.
  */
-export function createLogger(level: string, options: { pretty?: boolean } = {}) {
+export function createLogger(level: string, options: { pretty?: boolean; destination?: pino.DestinationStream } = {}) {
   const settings: pino.LoggerOptions = {
     level,
     base: { service: 'wa-outlook-sync', pid: process.pid },
     redact: { paths: ['*.clientSecret', '*.secret', '*.accessToken', '*.token', '*.guest', '*.authorization'], censor: '[redacted]' },
+    // The SDK logs failures under `error` (e.g. "Activity failed"): as plain JSON an Error loses its message.
+    serializers: { error: serializeError, err: serializeError },
   };
-  if (!(options.pretty ?? process.stdout.isTTY)) return pino(settings);
+  if (!(options.pretty ?? process.stdout.isTTY)) return options.destination ? pino(settings, options.destination) : pino(settings);
   // In-process and synchronous, so the last lines before an exit are not lost.
   return pino(settings, pretty({ sync: true, ignore: 'service,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+}
+
+/** An Error with its message, stack and cause; a Temporal failure's `type` (our error code) as `code`. */
+function serializeError(value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const code = (value as { type?: unknown }).type;
+  return { ...pino.stdSerializers.err(value), ...(typeof code === 'string' && { code }) };
 }
 
 class TemporalToPino implements Logger {
