@@ -118,6 +118,19 @@ function isNetworkError(err: unknown): boolean {
 }
 
 /**
+ * Which network failure it was, by the names and codes along its causes (e.g. "TypeError,
+ * ECONNRESET" or "TimeoutError"): enough to tell a reset from a timeout; never a message, which may quote a URL.
+ */
+function networkErrorKind(err: unknown): string {
+  const said: string[] = [];
+  let e = err as { name?: unknown; code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++, e = e.cause as typeof e) {
+    for (const part of [e.name, e.code]) if (typeof part === 'string' && part && !said.includes(part)) said.push(part);
+  }
+  return said.join(', ') || 'unknown';
+}
+
+/**
  * Classifies a failure of MSAL's token acquisition. `retryAfterMs`: how long the token endpoint
  * asked to wait (MSAL refuses new requests until then), for transient failures.
  */
@@ -176,7 +189,7 @@ export function classifyError(err: unknown): SyncError {
   if (typeof g?.statusCode === 'number' && g.statusCode > 0) {
     return classifyGraphStatus(g.statusCode, g.code, g.message ?? '', retryAfterMs(g.headers));
   }
-  if (isNetworkError(err) || g?.statusCode === -1) return transientError(`Network error talking to Microsoft Graph (${(err as Error).name}).`);
+  if (isNetworkError(err) || g?.statusCode === -1) return transientError(`Network error talking to Microsoft Graph (${networkErrorKind(err)}).`);
   return transientError(`Unexpected error: ${(err as Error)?.message ?? String(err)}`);
 }
 
