@@ -231,6 +231,10 @@ async function main(): Promise<void> {
     await Promise.allSettled(probes);
     const firstSyncs = [...firstSyncAt.values()].map((t) => t - waveStart);
     log(`first syncs: ${firstSyncAt.size}/${o.customers} in ${waveEnd - waveStart} ms`);
+    // The three latest first syncs beyond the interval: their histories show where the time went.
+    world.customers.map((c) => [c.id, (firstSyncAt.get(c.id) ?? waveEnd) - waveStart] as const)
+      .filter(([, took]) => took > o.interval).sort((a, b) => b[1] - a[1]).slice(0, 3)
+      .forEach(([id, took]) => suspects.set(id, `first sync ${Math.round(took / 1000)} s after the wave began, beyond the interval`));
 
     // ── Steady stream ───────────────────────────────────────────────────────────────────────
     const probeCustomers = world.customers.slice(0, o.historyProbes);
@@ -408,13 +412,18 @@ async function main(): Promise<void> {
         eventLoopDelayMs: { startup: loopDelay(w, waveStart, waveEnd), stream: loopDelay(w, streamStart, streamDone), idle: loopDelay(w, idleStart, idleEnd) },
         cachedWorkflows: w.stats.at(-1)?.stats.cachedWorkflows,
         warnings: w.problems.length,
+        warningKinds: Object.fromEntries([...w.warningKinds].sort((a, b) => b[1] - a[1])),
       }])),
       histories: { historyLength: histories.historyLength, largestPayload: histories.largestPayload },
       end: { overdue, withError, unanswered },
     };
     if (o.out) writeFileSync(o.out, `${JSON.stringify(figures, null, 2)}\n`);
     console.log(renderTable(figures));
-    for (const w of workers) if (w.problems.length) log(`${w.name}: ${w.problems.length} warnings, first: ${w.problems[0]}`);
+    for (const w of workers) {
+      if (!w.problems.length) continue;
+      const kinds = [...w.warningKinds].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([kind, n]) => `\n  ${n} × ${kind}`).join('');
+      log(`${w.name}: ${w.problems.length} warnings, by kind:${kinds}`);
+    }
   } finally {
     clearInterval(sampler);
     stopObserving();
@@ -467,3 +476,4 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
+

@@ -14,6 +14,8 @@ export interface WorkerProcess {
   readonly stats: { at: number; stats: WorkerStats }[];
   /** Log lines at warn or above (the bench reports how many). */
   readonly problems: string[];
+  /** Every warning and error, counted by kind (message, activity, error; numbers masked). */
+  readonly warningKinds: Map<string, number>;
   stop(): Promise<number | null>;
 }
 
@@ -24,6 +26,7 @@ export async function startWorkerProcess(name: string, env: NodeJS.ProcessEnv, n
   });
   const stats: WorkerProcess['stats'] = [];
   const problems: string[] = [];
+  const warningKinds = new Map<string, number>();
   let webhookUrl: string | undefined;
   let running = false;
   let stderrTail = '';
@@ -33,7 +36,7 @@ export async function startWorkerProcess(name: string, env: NodeJS.ProcessEnv, n
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const webhook = /^WineAround webhook: POST (\S+)/.exec(line);
       if (webhook) { webhookUrl = webhook[1]; return check(); }
-      let entry: { msg?: string; level?: number; stats?: WorkerStats };
+      let entry: { msg?: string; level?: number; stats?: WorkerStats; activityType?: string; error?: unknown; err?: unknown };
       try {
         entry = JSON.parse(line);
       } catch {
@@ -41,7 +44,14 @@ export async function startWorkerProcess(name: string, env: NodeJS.ProcessEnv, n
       }
       if (entry.msg === 'Worker stats' && entry.stats) stats.push({ at: Date.now(), stats: entry.stats });
       else if (entry.msg === 'Worker running') { running = true; check(); }
-      else if ((entry.level ?? 0) >= 40 && problems.length < 1000) problems.push(line.slice(0, 500));
+      else if ((entry.level ?? 0) >= 40) {
+        // Counted by what they say (numbers masked), so that a run's warnings read as a few kinds.
+        const error = entry.error ?? entry.err;
+        const said = [entry.msg, entry.activityType, typeof error === 'string' ? error : (error as { message?: string } | undefined)?.message];
+        const kind = said.filter(Boolean).join(' · ').replace(/\d+/g, 'N').slice(0, 200);
+        warningKinds.set(kind, (warningKinds.get(kind) ?? 0) + 1);
+        if (problems.length < 1000) problems.push(line.slice(0, 500));
+      }
     });
     child.once('exit', (code, signal) => reject(new Error(`worker ${name} exited (${signal ?? code}) before it ran:\n${stderrTail}`)));
   });
@@ -52,6 +62,7 @@ export async function startWorkerProcess(name: string, env: NodeJS.ProcessEnv, n
     webhookUrl: webhookUrl!,
     stats,
     problems,
+    warningKinds,
     stop: () => stopChild(child),
   };
 }
