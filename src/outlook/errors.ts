@@ -143,8 +143,12 @@ export function classifyTokenError(err: unknown, retryAfterMs?: number): SyncErr
   if (e.status !== undefined && (e.status === 429 || e.status >= 500)) {
     return transientError(`The token endpoint is unavailable (HTTP ${e.status}).`, wait);
   }
-  if (e.errorCode === 'endpoints_resolution_error' || e.errorCode === 'invalid_tenant') {
-    return configError('TENANT_NOT_FOUND', `The authority did not resolve the tenant (${e.errorCode}).`);
+  if (e.errorCode === 'invalid_tenant') return configError('TENANT_NOT_FOUND', `The authority did not resolve the tenant (${e.errorCode}).`);
+  // MSAL's metadata fetch failed: the network or the authority host, not the tenant. An unknown
+  // tenant is refused at the token request itself (AADSTS90002, above), since MSAL knows the
+  // public cloud's metadata without fetching it.
+  if (e.errorCode === 'endpoints_resolution_error') {
+    return transientError(`The authority's endpoints could not be fetched (${e.errorCode}): a network failure or an unreachable authority host.`, wait);
   }
   if (e.errorCode === 'network_error' || isNetworkError(err)) return transientError(`The token endpoint could not be reached (${e.errorCode ?? e.name}).`, wait);
   if (e.errorCode === 'unauthorized_client') return configError('APP_NOT_FOUND', `The token endpoint refused the app (${e.errorCode}).`);
