@@ -411,7 +411,7 @@ async function main(): Promise<void> {
       workers: Object.fromEntries(workers.map((w) => [w.name, {
         eventLoopDelayMs: { startup: loopDelay(w, waveStart, waveEnd), stream: loopDelay(w, streamStart, streamDone), idle: loopDelay(w, idleStart, idleEnd) },
         cachedWorkflows: w.stats.at(-1)?.stats.cachedWorkflows,
-        warnings: w.problems.length,
+        warnings: [...w.warningKinds.values()].reduce((a, b) => a + b, 0),
         warningKinds: Object.fromEntries([...w.warningKinds].sort((a, b) => b[1] - a[1])),
       }])),
       histories: { historyLength: histories.historyLength, largestPayload: histories.largestPayload },
@@ -419,10 +419,10 @@ async function main(): Promise<void> {
     };
     if (o.out) writeFileSync(o.out, `${JSON.stringify(figures, null, 2)}\n`);
     console.log(renderTable(figures));
-    for (const w of workers) {
-      if (!w.problems.length) continue;
-      const kinds = [...w.warningKinds].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([kind, n]) => `\n  ${n} × ${kind}`).join('');
-      log(`${w.name}: ${w.problems.length} warnings, by kind:${kinds}`);
+    for (const [name, { warnings, warningKinds }] of Object.entries(figures.workers)) {
+      if (!warnings) continue;
+      const kinds = Object.entries(warningKinds).slice(0, 8).map(([kind, n]) => `\n  ${n} × ${kind}`).join('');
+      log(`${name}: ${warnings} warnings, by kind:${kinds}`);
     }
   } finally {
     clearInterval(sampler);
@@ -476,4 +476,3 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
-

@@ -12,9 +12,7 @@ export interface WorkerProcess {
   readonly webhookUrl: string;
   /** Every stats line so far, with the time it arrived. */
   readonly stats: { at: number; stats: WorkerStats }[];
-  /** Log lines at warn or above (the bench reports how many). */
-  readonly problems: string[];
-  /** Every warning and error, counted by kind (message, activity, error; numbers masked). */
+  /** Every log line at warn or above, counted by kind (message, activity, error; numbers masked). */
   readonly warningKinds: Map<string, number>;
   stop(): Promise<number | null>;
 }
@@ -25,7 +23,6 @@ export async function startWorkerProcess(name: string, env: NodeJS.ProcessEnv, n
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stats: WorkerProcess['stats'] = [];
-  const problems: string[] = [];
   const warningKinds = new Map<string, number>();
   let webhookUrl: string | undefined;
   let running = false;
@@ -50,7 +47,6 @@ export async function startWorkerProcess(name: string, env: NodeJS.ProcessEnv, n
         const said = [entry.msg, entry.activityType, typeof error === 'string' ? error : (error as { message?: string } | undefined)?.message];
         const kind = said.filter(Boolean).join(' · ').replace(/\d+/g, 'N').slice(0, 200);
         warningKinds.set(kind, (warningKinds.get(kind) ?? 0) + 1);
-        if (problems.length < 1000) problems.push(line.slice(0, 500));
       }
     });
     child.once('exit', (code, signal) => reject(new Error(`worker ${name} exited (${signal ?? code}) before it ran:\n${stderrTail}`)));
@@ -61,7 +57,6 @@ export async function startWorkerProcess(name: string, env: NodeJS.ProcessEnv, n
     pid: child.pid!,
     webhookUrl: webhookUrl!,
     stats,
-    problems,
     warningKinds,
     stop: () => stopChild(child),
   };

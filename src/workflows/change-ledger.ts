@@ -154,12 +154,17 @@ export class ChangeLedger {
     for (const id of eventIds) this.upserts.delete(id);
   }
 
+  /** The newest version applied per event (the last 1,000). */
+  appliedVersions(): [string, number][] {
+    return [...this.applied];
+  }
+
   /** The batch in flight is carried too: a hand-off happens only between activities, but be safe. */
   snapshot(): LedgerSnapshot {
     const triples = (m: Recent) => [...m].map(([id, { version, at }]) => [id, version, at] as [string, number, number]);
     return {
       pending: [...this.inFlight.values(), ...this.pending.values()],
-      appliedVersions: [...this.applied],
+      appliedVersions: this.appliedVersions(),
       tombstones: triples(this.tombstones),
       signalledUpserts: triples(this.upserts),
     };

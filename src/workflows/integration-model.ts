@@ -209,7 +209,7 @@ export class Integration {
     this.uncheckedBytes = 0;
     this.inCheck = taken.length;
     const fast = this.state === 'running' && this.ledger.pendingCount === 0 && taken.length <= LOCAL_APPLY_MAX && this.lastOutcome.ok && !this.fastTryFailed;
-    return fast ? { raws: taken, fast: { config: this.config, known: this.ledger.snapshot().appliedVersions } } : { raws: taken };
+    return fast ? { raws: taken, fast: { config: this.config, known: this.ledger.appliedVersions() } } : { raws: taken };
   }
 
   /** The fast path's answer: the verdicts as `checked` takes them, then the batch they made (`fastBatch`), written. */

@@ -169,6 +169,11 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
     }
   };
 
+  /** A failed write: the changes are held (or given back), and a new problem with the setup is diagnosed. */
+  const writeFailed = async (err: unknown) => {
+    if (integration.applyFailed(describeFailure(err), Date.now())) await runDiagnosis();
+  };
+
   const checkStep = async () => {
     if (integration.needsConfigCheck) {
       try {
@@ -197,11 +202,8 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
         if (isCancellation(err)) throw err;
         integration.fastFailed(raws);
         // A verdict (the customer's setup refuses the write) is final: the changes wait for the fix.
-        if (isVerdict(err)) {
-          if (integration.applyFailed(describeFailure(err), Date.now())) await runDiagnosis();
-        } else {
-          log.warn('The fast path could not apply the changes; the usual steps take them', { error: (err as Error).message });
-        }
+        if (isVerdict(err)) await writeFailed(err);
+        else log.warn('The fast path could not apply the changes; the usual steps take them', { error: (err as Error).message });
       }
       return;
     }
@@ -229,7 +231,7 @@ export async function integrationWorkflow(input: IntegrationInput): Promise<Inte
       const summary = local ? await applyChangesNow.executeWithOptions(options, input).catch(fallBack) : await durably();
       integration.applied(summary, Date.now());
     } catch (err) {
-      if (integration.applyFailed(describeFailure(err), Date.now())) await runDiagnosis();
+      await writeFailed(err);
     }
   };
 
