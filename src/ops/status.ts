@@ -1,5 +1,6 @@
 import { isGrpcCancelledError, isGrpcDeadlineError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { isBusyWorkflowQuery } from '../temporal/retries';
 import { integrationWorkflowId } from '../workflows/messages';
 import { errorCodeKey, integrationStatusKey } from '../workflows/search-attributes';
 import type { IntegrationStatus } from '../workflows/status';
@@ -46,9 +47,12 @@ export async function statusWithin(client: Client, customerId: string, queryTime
     // Also when the server refuses the query (e.g. its workflow task failed meanwhile): the view needs no worker.
     // At the deadline the server may reset the stream first: the client then sees CANCELLED ("Call
     // cancelled", seen in CI), not DEADLINE_EXCEEDED. Nothing here cancels a call otherwise.
+    const cause = ((err as Error).cause ?? err) as { code?: number; details?: string; message: string };
     const why = isGrpcDeadlineError(err) || isGrpcCancelledError(err) || Date.now() >= deadline
       ? `its worker did not answer within ${queryTimeoutMs} ms`
-      : `the status query failed: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`;
+      : isBusyWorkflowQuery({ code: cause.code ?? 0, details: cause.details ?? '' })
+        ? 'its workflow is busy with another query (Temporal holds one at a time)'
+        : `the status query failed: ${cause.message}`;
     return { from: 'server', view: await serverView(client, customerId), why };
   }
 }

@@ -3,6 +3,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { ServiceConfig } from '../config';
 import { dataConverterFor, PAYLOAD_ENCRYPTION_OFF } from './encryption';
+import { clientInterceptors } from './retries';
 
 type TemporalConfig = ServiceConfig['temporal'];
 
@@ -19,7 +20,7 @@ function connectionOptions(config: TemporalConfig, address: string): ConnectionO
 
 export async function connectClient(config: TemporalConfig, address: string): Promise<Client> {
   try {
-    const connection = await Connection.connect({ ...connectionOptions(config, address), connectTimeout: 5000 });
+    const connection = await Connection.connect({ ...connectionOptions(config, address), connectTimeout: 5000, interceptors: clientInterceptors() });
     return new Client({ connection, namespace: config.namespace, dataConverter: dataConverterFor(config.payloadKeys) });
   } catch (err) {
     throw new Error(`Cannot reach the Temporal server at ${address} (${(err as Error).message}). Is the worker (npm start) or your Temporal server running? Check TEMPORAL_ADDRESS.`, { cause: err });

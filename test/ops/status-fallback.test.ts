@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { formatServerView } from '../../src/ops/format';
 import { OpsError, startIntegration } from '../../src/ops/integrations';
 import { statusWithin } from '../../src/ops/status';
+import { clientInterceptors } from '../../src/temporal/retries';
 import { eventually } from '../integration/world';
 import { rossiSettings } from '../support/settings';
 import { temporalEnv, workflowBundle } from '../support/temporal';
@@ -36,6 +37,21 @@ describe('status when the worker cannot answer in time (real Temporal dev server
     assert.match(text, /running \(as last published; its worker did not answer within 300 ms\)/);
     assert.match(text, /workflow task +waiting for a worker since /);
     assert.ok(!text.includes('s3cret'));
+  });
+
+  it('answers from the server at once when another query holds the workflow, not after the SDK\'s retry', async () => {
+    // Temporal buffers one query per busy workflow and refuses the next (RESOURCE_EXHAUSTED); the
+    // SDK's default retry would send it again after ≥ 1.36 s, past the 200 ms asked for, and the
+    // answer would then say the worker did not answer in time.
+    const connection = await Connection.connect({ address: (await temporalEnv()).env.address, interceptors: clientInterceptors() });
+    try {
+      const ours = new Client({ connection });
+      const answers = await Promise.all([statusWithin(ours, customer, 200), statusWithin(ours, customer, 200)]);
+      const whys = answers.map((a) => (a.from === 'server' ? a.why : 'from the worker')).sort();
+      assert.deepEqual(whys, ['its worker did not answer within 200 ms', 'its workflow is busy with another query (Temporal holds one at a time)']);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('answers from the worker once one runs', async () => {
