@@ -7,14 +7,16 @@
  *   npm run bench:fleet -- --customers N [--minutes M] [--workers 1|2] [--latency MEDIAN,P99] [--out FILE]
  *
  * Phases: start-up wave (every integration started at once; time until each first sync is
- * visible; status and list answer times meanwhile) → steady stream (changes to random bookings of
- * random customers, signal-to-visible latency against a bare MSAL + Graph create in this process)
- * → idle (Graph requests of idle customers, memory once the fleet rests). See docs/benchmark.md.
+ * visible; status and list answer times meanwhile, from a process of their own as the CLI's) →
+ * steady stream (changes to random bookings of random customers, signal-to-visible latency against
+ * a bare MSAL + Graph create in this process) → idle (Graph requests of idle customers, memory once
+ * the fleet rests). See docs/benchmark.md.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -22,16 +24,17 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
 import { trustCertificateAuthority } from '../src/net/trust';
 import { createGraphClient } from '../src/outlook/graph-client';
-import { countIntegrations, getStatus, listIntegrationPage, startIntegration } from '../src/ops/integrations';
-import { statusWithin } from '../src/ops/status';
+import { getStatus, startIntegration } from '../src/ops/integrations';
 import { startCluster } from '../src/cluster/cluster';
-import { startDevServer } from '../src/temporal/dev-server';
+import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { dataConverterFor } from '../src/temporal/encryption';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../src/webhook/signature';
 import type { FeedBooking } from '../src/winearound/ical-write';
 import { integrationWorkflowId } from '../src/workflows/messages';
 import { analyseHistories, percentile, signalAnatomy, type HistoryFigures, type SignalAnatomy } from './fleet/histories';
+import { startOpsProbe } from './fleet/ops-probe';
 import { ProcessTrack } from './fleet/processes';
+import { rateLimitedRequests, refusedBetween } from './fleet/server-metrics';
 import { startWorkerProcess, type WorkerProcess } from './fleet/worker-process';
 import { observeWrites, startFleetWorld, type Customer } from './fleet/world';
 
@@ -105,17 +108,22 @@ async function eachLimit<T>(items: T[], concurrency: number, task: (item: T) => 
  * The Temporal service the fleet runs on: the dev server on SQLite (as `npm start`), or with
  * `--cluster` the production topology's (the Temporal server on PostgreSQL, as `npm run cluster`).
  */
-async function startTemporal(o: Options, dir: string, tracks: ProcessTrack[]): Promise<{ address: string; namespace: string; stop(): Promise<void> }> {
+async function startTemporal(o: Options, dir: string, tracks: ProcessTrack[]): Promise<{ address: string; namespace: string; metricsUrl: string; stop(): Promise<void> }> {
   if (o.cluster) {
     chmodSync(dir, 0o711); // PostgreSQL runs as its own user and must reach its folder inside (the secrets file stays 0600)
     const cluster = await startCluster({ folder: join(dir, 'cluster'), workers: 0, ui: false, report: log });
     tracks.push(new ProcessTrack('temporal server', cluster.server.process.pid));
     tracks.push(new ProcessTrack('postgresql', cluster.pg.process.pid, true));
-    return { address: cluster.server.address, namespace: cluster.namespace, stop: () => cluster.stop() };
+    const metricsUrl = `http://127.0.0.1:${cluster.server.ports.metrics}/metrics`;
+    return { address: cluster.server.address, namespace: cluster.namespace, metricsUrl, stop: () => cluster.stop() };
   }
-  const server = await startDevServer({ port: 0, uiPort: false, dbFile: join(dir, 'temporal.db'), quiet: true, eagerActivities: o.eagerActivities });
+  const metricsPort = await freePort();
+  const server = await startDevServer({
+    port: 0, uiPort: false, dbFile: join(dir, 'temporal.db'), quiet: true, eagerActivities: o.eagerActivities,
+    extraArgs: ['--metrics-port', String(metricsPort)],
+  });
   if (server.pid) tracks.push(new ProcessTrack('temporal dev server', server.pid));
-  return { address: server.address, namespace: 'default', stop: () => server.stop() };
+  return { address: server.address, namespace: 'default', metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, stop: () => server.stop() };
 }
 
 async function main(): Promise<void> {
@@ -176,49 +184,16 @@ async function main(): Promise<void> {
 
   try {
     // ── Start-up wave ───────────────────────────────────────────────────────────────────────
+    const refusedBefore = await rateLimitedRequests(server.metricsUrl);
+    const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+    benchLoop.enable();
     const waveStart = Date.now();
-    const started: Customer[] = [];
-    let waveOver = false;
-    const statusMs: number[] = [];
-    const listMs: number[] = [];
-    let statusFailures = 0;
-    const statusErrors = new Map<string, number>();
-    const statusFromServer = new Map<string, number>();
     /** Customers whose workflow misbehaved (a nondeterministic replay, no status at the end): their histories are kept. */
     const suspects = new Map<string, string>();
-    const probeStatus = async () => {
-      while (!waveOver) {
-        const c = started[Math.floor(Math.random() * started.length)];
-        if (!c) { await sleep(100); continue; }
-        const t = performance.now();
-        try {
-          // What `wa-outlook status` does: the worker's answer, else the server's view after a moment.
-          const answer = await connection.withDeadline(Date.now() + 10_000, () => statusWithin(client, c.id));
-          statusMs.push(performance.now() - t);
-          if (answer.from === 'server') {
-            const why = answer.why.replace(/\d+ ms/, 'N ms').slice(0, 120);
-            statusFromServer.set(why, (statusFromServer.get(why) ?? 0) + 1);
-            if (/nondeterminism/i.test(answer.why)) suspects.set(c.id, answer.why);
-          }
-        } catch (err) {
-          statusFailures += 1;
-          const kind = `${(err as Error).name}: ${(err as Error).message}`.slice(0, 120);
-          statusErrors.set(kind, (statusErrors.get(kind) ?? 0) + 1);
-        }
-      }
-    };
-    const probeList = async () => {
-      while (!waveOver) {
-        const t = performance.now();
-        // What `wa-outlook list` does: the counts per state and the first page, from visibility.
-        await Promise.all([countIntegrations(client), listIntegrationPage(client, {}, { pageSize: 100 })]);
-        listMs.push(performance.now() - t);
-      }
-    };
-    const probes = [probeStatus(), probeStatus(), probeList()];
+    const ops = startOpsProbe({ address: server.address, namespace: server.namespace, payloadKeyId: 'bench', payloadKey });
     await eachLimit(world.customers, 20, async (c) => {
       await startIntegration(client, taskQueue, c.settings);
-      started.push(c);
+      ops.started(c.id);
     });
     const startedAllMs = Date.now() - waveStart;
     log(`started ${o.customers} integrations in ${startedAllMs} ms`);
@@ -227,8 +202,11 @@ async function main(): Promise<void> {
       await sleep(250);
     }
     const waveEnd = Date.now();
-    waveOver = true;
-    await Promise.allSettled(probes);
+    const opsFigures = await ops.stop();
+    for (const [id, why] of Object.entries(opsFigures.suspects)) suspects.set(id, why);
+    const refusedInWave = refusedBetween(refusedBefore, await rateLimitedRequests(server.metricsUrl));
+    benchLoop.disable();
+    const benchLoopDelayMs = { p50: round(benchLoop.percentile(50) / 1e6), p99: round(benchLoop.percentile(99) / 1e6), max: round(benchLoop.max / 1e6) };
     const firstSyncs = [...firstSyncAt.values()].map((t) => t - waveStart);
     log(`first syncs: ${firstSyncAt.size}/${o.customers} in ${waveEnd - waveStart} ms`);
     // The three latest first syncs beyond the interval: their histories show where the time went.
@@ -382,8 +360,12 @@ async function main(): Promise<void> {
         startedAllMs,
         firstSyncs: { done: firstSyncAt.size, of: o.customers, ...summarize(firstSyncs) },
         withinInterval: firstSyncs.filter((t) => t <= o.interval).length,
-        status: { ...summarize(statusMs), failures: statusFailures, errors: Object.fromEntries(statusErrors), fromServer: Object.fromEntries(statusFromServer) },
-        list: summarize(listMs),
+        status: { ...summarize(opsFigures.statusMs), failures: opsFigures.statusFailures, errors: opsFigures.statusErrors, fromServer: opsFigures.statusFromServer },
+        list: { ...summarize(opsFigures.listMs), failures: opsFigures.listFailures },
+        opsProbeLoopDelayMs: opsFigures.loopDelayMs,
+        // Requests the server's frontend refused for a rate limit (the SDK retries them after ~1.7 s).
+        rateLimited: refusedInWave,
+        benchLoopDelayMs,
         firstWorkflowTaskWaitMs: histories.firstTaskWaitMs,
       },
       stream: {
@@ -449,7 +431,11 @@ function renderTable(f: Figures): string {
   add('status during start-up, ms', `${pct(f.startup.status)} · failed ${f.startup.status.failures} of ${f.startup.status.count + f.startup.status.failures} · from the server ${Object.values(f.startup.status.fromServer as Record<string, number>).reduce((a, b) => a + b, 0)}`);
   for (const [why, n] of Object.entries(f.startup.status.fromServer)) add('  from the server', `${n} × ${why}`);
   for (const [kind, n] of Object.entries(f.startup.status.errors)) add('  status failure', `${n} × ${kind}`);
-  add('list during start-up, ms', `${pct(f.startup.list)} · ${f.startup.list.count} lists`);
+  add('list during start-up, ms', `${pct(f.startup.list)} · ${f.startup.list.count} lists, ${f.startup.list.failures} failed`);
+  const refused = Object.entries<number>(f.startup.rateLimited).map(([op, n]) => `${n} × ${op}`).join(', ');
+  add('  refused by a rate limit', refused || 'none');
+  const delay = (d: { p50: number; p99: number; max: number }) => `p50 ${d.p50} · p99 ${d.p99} · max ${d.max}`;
+  add('  event-loop delay, ms', `the probes' process ${delay(f.startup.opsProbeLoopDelayMs)} · the bench's (emulators) ${delay(f.startup.benchLoopDelayMs)}`);
   add('signal → visible, ms', `${pct(f.stream.signalToVisibleMs)} (${f.stream.changes} changes, ${f.stream.lost} lost)`);
   add('bare MSAL + Graph create, ms', pct(f.stream.bareCreateMs));
   add('overhead over bare p50, ms', `p50 +${f.stream.overheadMs.p50} · p99 +${f.stream.overheadMs.p99}`);
