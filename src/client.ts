@@ -14,6 +14,7 @@ import {
   forEachIntegration,
   INTEGRATION_STATES,
   listIntegrationPage,
+  PAGE_SIZE,
   notifyEventChanged,
   OpsError,
   pauseIntegration,
@@ -185,19 +186,20 @@ export function buildCli(): Command {
     .addOption(new Option('--state <state>', 'only integrations in this state').choices(INTEGRATION_STATES))
     .option('--error-code <code>', 'only integrations whose last error has this code, e.g. INVALID_SECRET')
     .option('--query <visibility query>', 'only integrations matching this Temporal visibility query, e.g. \'WaCustomerId STARTS_WITH "cantina-"\'')
-    .option('--limit <n>', 'integrations per page (default 100)', integer, 100)
+    .option('--limit <n>', `integrations per page (default ${PAGE_SIZE.screen}; with --all ${PAGE_SIZE.all})`, integer)
     .option('--page-token <token>', 'continue after the previous page (its last line gives the token)')
     .option('--all', 'every page, not just the first')
     .option('--details', 'also ask each listed integration for its status (last sync, next run, pending changes): slower, needs a worker')
     .option('--json', 'machine-readable output')
-    .action(async (o: FilterFlags & { limit: number; pageToken?: string; all?: boolean; details?: boolean; json?: boolean }) => {
+    .action(async (o: FilterFlags & { limit?: number; pageToken?: string; all?: boolean; details?: boolean; json?: boolean }) => {
       const filter = filterFrom(o);
+      const pageSize = o.limit ?? (o.all ? PAGE_SIZE.all : PAGE_SIZE.screen);
       const { counts, integrations, nextPageToken } = await withClient(async (c) => {
         const countsAsked = countIntegrations(c, { errorCode: filter.errorCode, query: filter.query });
         const listed: IntegrationListing[] = [];
         let token = o.pageToken;
         do {
-          const page = await listIntegrationPage(c, filter, { pageSize: o.limit, nextPageToken: token });
+          const page = await listIntegrationPage(c, filter, { pageSize, nextPageToken: token });
           listed.push(...page.integrations);
           token = page.nextPageToken;
         } while (o.all && token);

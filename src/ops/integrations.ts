@@ -213,7 +213,7 @@ export async function listIntegrationPage(client: Client, filter: IntegrationFil
   const response = await onVisibility(filter, () => client.workflowService.listWorkflowExecutions({
     namespace: client.options.namespace,
     query: visibilityQuery(filter),
-    pageSize: page.pageSize ?? 100,
+    pageSize: page.pageSize ?? PAGE_SIZE.screen,
     nextPageToken: page.nextPageToken ? Buffer.from(page.nextPageToken, 'base64') : undefined,
   }));
   const integrations = await Promise.all((response.executions ?? []).map(async (raw) => {
@@ -231,8 +231,16 @@ export async function listIntegrationPage(client: Client, filter: IntegrationFil
   return { integrations, nextPageToken: token };
 }
 
+/**
+ * Integrations per page, by use. A person reads a screenful: the dev server's visibility store
+ * reads and converts each row through its one SQLite connection, so a page of 100 costs ~5× a
+ * page of 20 and, behind a fleet's start-up wave, up to 1.5 s (docs/benchmark.md). Reading every
+ * integration (bulk operations, `list --all`) wants few requests instead.
+ */
+export const PAGE_SIZE = { screen: 25, all: 500 } as const;
+
 /** Every integration matching the filter, page by page. */
-export async function* allIntegrations(client: Client, filter: IntegrationFilter = {}, pageSize = 500): AsyncGenerator<IntegrationListing> {
+export async function* allIntegrations(client: Client, filter: IntegrationFilter = {}, pageSize: number = PAGE_SIZE.all): AsyncGenerator<IntegrationListing> {
   let nextPageToken: string | undefined;
   do {
     const page = await listIntegrationPage(client, filter, { pageSize, nextPageToken });
