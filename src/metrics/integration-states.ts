@@ -1,9 +1,6 @@
 import type { temporal } from '@temporalio/proto';
-import type { IntegrationState } from '../workflows/status';
+import { LIVE_STATES } from '../workflows/status';
 import type { StateCounts } from './prometheus';
-
-/** The states a live integration reports in its WaIntegrationStatus search attribute. */
-export const LIVE_STATES: IntegrationState[] = ['running', 'paused', 'needs_attention', 'stopping'];
 
 type Counter = Pick<temporal.api.workflowservice.v1.WorkflowService, 'countWorkflowExecutions'>;
 

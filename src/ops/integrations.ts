@@ -28,7 +28,7 @@ import {
   updateConfigUpdate,
 } from '../workflows/messages';
 import { customerIdKey, errorCodeKey, integrationStatusKey } from '../workflows/search-attributes';
-import type { IntegrationState, IntegrationStatus } from '../workflows/status';
+import { LIVE_STATES, type IntegrationStatus } from '../workflows/status';
 import type { SyncSummary } from '../reconcile/summary';
 import { parseNotification, type EventChange } from '../winearound/notification';
 
@@ -249,7 +249,7 @@ export async function* allIntegrations(client: Client, filter: IntegrationFilter
   } while (nextPageToken);
 }
 
-export const INTEGRATION_STATES: IntegrationState[] = ['running', 'paused', 'needs_attention', 'stopping'];
+export const INTEGRATION_STATES = LIVE_STATES;
 
 /** How many integrations match, in total and per state (one count request per state: visibility groups by ExecutionStatus only). */
 export async function countIntegrations(client: Client, filter: IntegrationFilter = {}): Promise<{ total: number; byState: Record<string, number> }> {

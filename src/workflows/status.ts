@@ -3,6 +3,9 @@ import type { SyncSummary } from '../reconcile/summary';
 
 export type IntegrationState = 'running' | 'paused' | 'needs_attention' | 'stopping' | 'stopped';
 
+/** The states a running integration publishes in its WaIntegrationStatus search attribute (`stopped` ends the workflow). */
+export const LIVE_STATES: readonly IntegrationState[] = ['running', 'paused', 'needs_attention', 'stopping'];
+
 export interface IntegrationError {
   code: string;
   message: string;
