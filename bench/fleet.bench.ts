@@ -34,7 +34,7 @@ import { integrationWorkflowId } from '../src/workflows/messages';
 import { analyseHistories, percentile, signalAnatomy, type HistoryFigures, type SignalAnatomy } from './fleet/histories';
 import { startOpsProbe } from './fleet/ops-probe';
 import { ProcessTrack } from './fleet/processes';
-import { rateLimitedRequests, refusedBetween } from './fleet/server-metrics';
+import { refusedBetween, refusedRequests } from './fleet/server-metrics';
 import { startWorkerProcess, type WorkerProcess } from './fleet/worker-process';
 import { observeWrites, startFleetWorld, type Customer } from './fleet/world';
 
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
 
   try {
     // ── Start-up wave ───────────────────────────────────────────────────────────────────────
-    const refusedBefore = await rateLimitedRequests(server.metricsUrl);
+    const refusedBefore = await refusedRequests(server.metricsUrl);
     const benchLoop = monitorEventLoopDelay({ resolution: 10 });
     benchLoop.enable();
     const waveStart = Date.now();
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     const waveEnd = Date.now();
     const opsFigures = await ops.stop();
     for (const [id, why] of Object.entries(opsFigures.suspects)) suspects.set(id, why);
-    const refusedInWave = refusedBetween(refusedBefore, await rateLimitedRequests(server.metricsUrl));
+    const refusedInWave = refusedBetween(refusedBefore, await refusedRequests(server.metricsUrl));
     benchLoop.disable();
     const benchLoopDelayMs = { p50: round(benchLoop.percentile(50) / 1e6), p99: round(benchLoop.percentile(99) / 1e6), max: round(benchLoop.max / 1e6) };
     const firstSyncs = [...firstSyncAt.values()].map((t) => t - waveStart);
@@ -363,8 +363,8 @@ async function main(): Promise<void> {
         status: { ...summarize(opsFigures.statusMs), failures: opsFigures.statusFailures, errors: opsFigures.statusErrors, fromServer: opsFigures.statusFromServer },
         list: { ...summarize(opsFigures.listMs), failures: opsFigures.listFailures },
         opsProbeLoopDelayMs: opsFigures.loopDelayMs,
-        // Requests the server's frontend refused for a rate limit (the SDK retries them after ~1.7 s).
-        rateLimited: refusedInWave,
+        // Requests the server refused with RESOURCE_EXHAUSTED, by operation and cause.
+        refused: refusedInWave,
         benchLoopDelayMs,
         firstWorkflowTaskWaitMs: histories.firstTaskWaitMs,
       },
@@ -432,8 +432,8 @@ function renderTable(f: Figures): string {
   for (const [why, n] of Object.entries(f.startup.status.fromServer)) add('  from the server', `${n} × ${why}`);
   for (const [kind, n] of Object.entries(f.startup.status.errors)) add('  status failure', `${n} × ${kind}`);
   add('list during start-up, ms', `${pct(f.startup.list)} · ${f.startup.list.count} lists, ${f.startup.list.failures} failed`);
-  const refused = Object.entries<number>(f.startup.rateLimited).map(([op, n]) => `${n} × ${op}`).join(', ');
-  add('  refused by a rate limit', refused || 'none');
+  const refused = Object.entries<number>(f.startup.refused).map(([what, n]) => `${n} × ${what}`).join(', ');
+  add('  refused by the server', refused || 'none');
   const delay = (d: { p50: number; p99: number; max: number }) => `p50 ${d.p50} · p99 ${d.p99} · max ${d.max}`;
   add('  event-loop delay, ms', `the probes' process ${delay(f.startup.opsProbeLoopDelayMs)} · the bench's (emulators) ${delay(f.startup.benchLoopDelayMs)}`);
   add('signal → visible, ms', `${pct(f.stream.signalToVisibleMs)} (${f.stream.changes} changes, ${f.stream.lost} lost)`);

@@ -15,6 +15,14 @@ import { statusWithin } from '../../src/ops/status';
 import { dataConverterFor } from '../../src/temporal/encryption';
 import { clientInterceptors } from '../../src/temporal/retries';
 
+/**
+ * At most four lists a second: a busy operations team, not a tight loop. A loop unpaced reached
+ * 50 lists (300 visibility requests) a second whenever the server was quick, and met the
+ * frontend's rate limit (100 per second) with its own requests.
+ */
+const LIST_EVERY_MS = 250;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface OpsProbeFigures {
   statusMs: number[];
   statusFailures: number;
@@ -89,6 +97,7 @@ async function probe(target: OpsProbeTarget): Promise<void> {
   const probeList = async () => {
     while (!over) {
       const t = performance.now();
+      const next = sleep(LIST_EVERY_MS);
       try {
         // What `wa-outlook list` does: the counts per state and the first page, from visibility.
         await Promise.all([countIntegrations(client), listIntegrationPage(client)]);
@@ -96,6 +105,7 @@ async function probe(target: OpsProbeTarget): Promise<void> {
       } catch {
         f.listFailures += 1;
       }
+      await next;
     }
   };
   await Promise.all([probeStatus(), probeStatus(), probeList()]);

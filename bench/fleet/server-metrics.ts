@@ -1,21 +1,22 @@
 /**
- * The Temporal server's own Prometheus metrics, read by the fleet bench: how many requests its
- * frontend refused for a rate limit (per operation). A refused request is retried by the SDK
- * after about 1.7 s (its backoff on RESOURCE_EXHAUSTED), so a handful of them is the whole tail
- * of `list` in the start-up wave.
+ * The Temporal server's own Prometheus metrics, read by the fleet bench: the requests its
+ * frontend refused with RESOURCE_EXHAUSTED, per operation and cause (`RpsLimit`: a rate limit;
+ * `BusyWorkflow`: a second query to a workflow that holds one). The SDK retries such a refusal
+ * after ≥ 1.36 s (its backoff for that code), so a handful of them makes a tail.
  */
-export async function rateLimitedRequests(metricsUrl: string): Promise<Record<string, number>> {
+export async function refusedRequests(metricsUrl: string): Promise<Record<string, number>> {
   const text = await (await fetch(metricsUrl)).text();
-  const byOperation: Record<string, number> = {};
+  const counts: Record<string, number> = {};
   for (const line of text.split('\n')) {
     if (!line.startsWith('service_errors_resource_exhausted{')) continue;
-    const operation = /operation="([^"]+)"/.exec(line)?.[1] ?? 'unknown';
-    byOperation[operation] = (byOperation[operation] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    const label = (name: string) => new RegExp(`${name}="([^"]+)"`).exec(line)?.[1] ?? 'unknown';
+    const key = `${label('operation')} (${label('resource_exhausted_cause')})`;
+    counts[key] = (counts[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
   }
-  return byOperation;
+  return counts;
 }
 
-/** `after` minus `before`, per operation, leaving out the operations that were not refused in between. */
+/** `after` minus `before`, per key, leaving out the keys that did not grow in between. */
 export function refusedBetween(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).map(([op, n]) => [op, n - (before[op] ?? 0)]).filter(([, n]) => Number(n) > 0));
+  return Object.fromEntries(Object.entries(after).map(([key, n]) => [key, n - (before[key] ?? 0)]).filter(([, n]) => Number(n) > 0));
 }
