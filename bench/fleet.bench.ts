@@ -31,6 +31,7 @@ import { dataConverterFor } from '../src/temporal/encryption';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../src/webhook/signature';
 import type { FeedBooking } from '../src/winearound/ical-write';
 import { integrationWorkflowId } from '../src/workflows/messages';
+import { loopDelayMs, type LoopDelayMs } from '../src/worker-stats';
 import { analyseHistories, percentile, signalAnatomy, type HistoryFigures, type SignalAnatomy } from './fleet/histories';
 import { startOpsProbe } from './fleet/ops-probe';
 import { ProcessTrack } from './fleet/processes';
@@ -206,7 +207,7 @@ async function main(): Promise<void> {
     for (const [id, why] of Object.entries(opsFigures.suspects)) suspects.set(id, why);
     const refusedInWave = refusedBetween(refusedBefore, await refusedRequests(server.metricsUrl));
     benchLoop.disable();
-    const benchLoopDelayMs = { p50: round(benchLoop.percentile(50) / 1e6), p99: round(benchLoop.percentile(99) / 1e6), max: round(benchLoop.max / 1e6) };
+    const benchLoopDelayMs = loopDelayMs(benchLoop);
     const firstSyncs = [...firstSyncAt.values()].map((t) => t - waveStart);
     log(`first syncs: ${firstSyncAt.size}/${o.customers} in ${waveEnd - waveStart} ms`);
     // The three latest first syncs beyond the interval: their histories show where the time went.
@@ -434,7 +435,7 @@ function renderTable(f: Figures): string {
   add('list during start-up, ms', `${pct(f.startup.list)} · ${f.startup.list.count} lists, ${f.startup.list.failures} failed`);
   const refused = Object.entries<number>(f.startup.refused).map(([what, n]) => `${n} × ${what}`).join(', ');
   add('  refused by the server', refused || 'none');
-  const delay = (d: { p50: number; p99: number; max: number }) => `p50 ${d.p50} · p99 ${d.p99} · max ${d.max}`;
+  const delay = (d: LoopDelayMs) => `p50 ${d.p50} · p99 ${d.p99} · max ${d.max}`;
   add('  event-loop delay, ms', `the probes' process ${delay(f.startup.opsProbeLoopDelayMs)} · the bench's (emulators) ${delay(f.startup.benchLoopDelayMs)}`);
   add('signal → visible, ms', `${pct(f.stream.signalToVisibleMs)} (${f.stream.changes} changes, ${f.stream.lost} lost)`);
   add('bare MSAL + Graph create, ms', pct(f.stream.bareCreateMs));

@@ -12,7 +12,6 @@ import {
   addStatuses,
   countIntegrations,
   forEachIntegration,
-  INTEGRATION_STATES,
   listIntegrationPage,
   PAGE_SIZE,
   notifyEventChanged,
@@ -29,6 +28,7 @@ import {
 import { formatCounts, formatListing, formatOutcome, formatServerView, formatStatus, formatSummary, workflowUiLink } from './ops/format';
 import { STATUS_QUERY_TIMEOUT_MS, statusWithin } from './ops/status';
 import type { ConfigPatch, IntegrationConfigInput } from './sync/integration-config';
+import { LIVE_STATES } from './workflows/status';
 
 /**
  * `wa-outlook`: the operations CLI. The functions WineAround's backend calls are exported from
@@ -98,7 +98,7 @@ type FilterFlags = { state?: string; errorCode?: string; query?: string; allInte
 /** The filter options of bulk operations: which integrations, or all of them (said explicitly). */
 function filterOptions(command: Command): Command {
   return command
-    .addOption(new Option('--state <state>', 'every integration in this state').choices(INTEGRATION_STATES))
+    .addOption(new Option('--state <state>', 'every integration in this state').choices(LIVE_STATES))
     .option('--error-code <code>', 'every integration whose last error has this code')
     .option('--query <visibility query>', 'every integration matching this Temporal visibility query')
     .option('--all-integrations', 'every running integration')
@@ -183,7 +183,7 @@ export function buildCli(): Command {
     });
 
   program.command('list').description('running integrations, a page at a time, with counts per state (from Temporal visibility)')
-    .addOption(new Option('--state <state>', 'only integrations in this state').choices(INTEGRATION_STATES))
+    .addOption(new Option('--state <state>', 'only integrations in this state').choices(LIVE_STATES))
     .option('--error-code <code>', 'only integrations whose last error has this code, e.g. INVALID_SECRET')
     .option('--query <visibility query>', 'only integrations matching this Temporal visibility query, e.g. \'WaCustomerId STARTS_WITH "cantina-"\'')
     .option('--limit <n>', `integrations per page (default ${PAGE_SIZE.screen}; with --all ${PAGE_SIZE.all})`, integer)

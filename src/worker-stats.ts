@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Worker } from '@temporalio/worker';
 import type pino from 'pino';
 
@@ -15,14 +15,19 @@ export interface WorkerStats {
   cpuUserMs: number;
   cpuSystemMs: number;
   /** Main-thread event-loop delay since the previous line, ms. */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  eventLoopDelayMs: LoopDelayMs;
   cachedWorkflows: number;
   inFlightActivations: number;
   inFlightActivities: number;
 }
 
+export interface LoopDelayMs { p50: number; p99: number; max: number }
+
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+
+/** An event-loop delay histogram (`monitorEventLoopDelay`, nanoseconds) in ms, to 0.01. */
+export const loopDelayMs = (delay: IntervalHistogram): LoopDelayMs => ({ p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) });
 
 export function logWorkerStats(worker: Worker, logger: pino.Logger, intervalMs: number): () => void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -39,7 +44,7 @@ export function logWorkerStats(worker: Worker, logger: pino.Logger, intervalMs: 
       externalMb: mb(memory.external),
       cpuUserMs: Math.round(used.user / 1000),
       cpuSystemMs: Math.round(used.system / 1000),
-      eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+      eventLoopDelayMs: loopDelayMs(delay),
       cachedWorkflows: status.numCachedWorkflows,
       inFlightActivations: status.numInFlightWorkflowActivations,
       inFlightActivities: status.numInFlightActivities,

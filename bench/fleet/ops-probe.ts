@@ -14,6 +14,7 @@ import { countIntegrations, listIntegrationPage } from '../../src/ops/integratio
 import { statusWithin } from '../../src/ops/status';
 import { dataConverterFor } from '../../src/temporal/encryption';
 import { clientInterceptors } from '../../src/temporal/retries';
+import { loopDelayMs, type LoopDelayMs } from '../../src/worker-stats';
 
 /**
  * At most four lists a second: a busy operations team, not a tight loop. A loop unpaced reached
@@ -33,7 +34,7 @@ export interface OpsProbeFigures {
   listMs: number[];
   listFailures: number;
   /** This process's event-loop delay meanwhile (it should be small: the probe is all it does). */
-  loopDelayMs: { p50: number; p99: number; max: number };
+  loopDelayMs: LoopDelayMs;
 }
 
 export interface OpsProbeTarget { address: string; namespace: string; payloadKeyId: string; payloadKey: string }
@@ -110,7 +111,7 @@ async function probe(target: OpsProbeTarget): Promise<void> {
   };
   await Promise.all([probeStatus(), probeStatus(), probeList()]);
   loop.disable();
-  f.loopDelayMs = { p50: Math.round(loop.percentile(50) / 1e6), p99: Math.round(loop.percentile(99) / 1e6), max: Math.round(loop.max / 1e6) };
+  f.loopDelayMs = loopDelayMs(loop);
   await connection.close();
   process.send!(f, () => process.exit(0));
 }

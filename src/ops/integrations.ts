@@ -249,13 +249,11 @@ export async function* allIntegrations(client: Client, filter: IntegrationFilter
   } while (nextPageToken);
 }
 
-export const INTEGRATION_STATES = LIVE_STATES;
-
 /** How many integrations match, in total and per state (one count request per state: visibility groups by ExecutionStatus only). */
 export async function countIntegrations(client: Client, filter: IntegrationFilter = {}): Promise<{ total: number; byState: Record<string, number> }> {
   const count = async (f: IntegrationFilter) => Number((await onVisibility(f, () => client.workflow.count(visibilityQuery(f)))).count);
-  const [total, ...perState] = await Promise.all([count(filter), ...INTEGRATION_STATES.map((state) => count({ ...filter, state }))]);
-  return { total, byState: Object.fromEntries(INTEGRATION_STATES.map((state, i) => [state, perState[i]])) };
+  const [total, ...perState] = await Promise.all([count(filter), ...LIVE_STATES.map((state) => count({ ...filter, state }))]);
+  return { total, byState: Object.fromEntries(LIVE_STATES.map((state, i) => [state, perState[i]])) };
 }
 
 /** Adds each integration's status query answer, a few at a time, each bounded so that a listing never hangs on a busy worker. */
